@@ -1,0 +1,12 @@
+"""Shared code for the Bybit V5 API course.
+
+Notebooks start with ``import helpers`` and then use:
+
+* :mod:`helpers.config`   which environment (``BYBIT_ENV``), which keys, safety switches
+* :mod:`helpers.connect`  ``http()`` returns a ready ``pybit`` session for that environment
+* :mod:`helpers.urls`     every REST and WebSocket URL, as data
+* :mod:`helpers.signing`  Bybit's request signature computed by hand
+* :mod:`helpers.frames`   pybit results turned into pandas DataFrames
+* :mod:`helpers.plots`    candles with volume, order-book depth
+* :mod:`helpers.exchange` the local exchange that speaks Bybit's V5 protocol on loopback
+"""

@@ -1,0 +1,136 @@
+"""Reading request parameters the way Bybit validates them.
+
+Handlers never touch raw query strings or JSON bodies: they build a
+:class:`Params` and ask for typed values. Anything missing, malformed or out of
+range raises :class:`~helpers.exchange.errors.BybitError` with retCode 10001 and
+a message that names the parameter, so no bad input can reach a traceback.
+
+Messages used (Bybit's live wording varies by endpoint; these follow the
+observed forms in ``reference/errors.md``):
+
+* missing: ``Param validation for 'symbol' failed on the 'required' tag``
+* bad category: ``Illegal category``
+* bad value: ``params error: <name> invalid`` plus what is allowed
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable, Mapping
+
+from .errors import BybitError, param_error
+
+CATEGORIES = ("spot", "linear", "inverse", "option")
+
+
+def missing(name: str) -> BybitError:
+    """The 10001 answer for a required parameter that was not sent."""
+    return param_error(f"Param validation for '{name}' failed on the 'required' tag")
+
+
+def invalid(name: str, hint: str = "") -> BybitError:
+    """The 10001 answer for a parameter whose value cannot be used."""
+    return param_error(f"params error: {name} invalid" + (f" ({hint})" if hint else ""))
+
+
+class Params:
+    """Typed access to a request's parameters (query string or JSON body).
+
+    Values may arrive as strings (GET) or JSON types (POST); each getter accepts
+    both, the way Bybit accepts ``"qty": "0.1"`` and ``"positionIdx": 0``.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Mapping[str, Any]):
+        self.data = data
+
+    def __contains__(self, name: str) -> bool:
+        return self.data.get(name) not in (None, "")
+
+    def raw(self, name: str) -> Any:
+        return self.data.get(name)
+
+    def str(
+        self,
+        name: str,
+        required: bool = False,
+        default: str | None = None,
+        choices: Iterable[str] | None = None,
+    ) -> str | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                raise missing(name)
+            return default
+        if not isinstance(value, str):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise invalid(name, "expected a string")
+            value = str(value)
+        if choices is not None:
+            allowed = tuple(choices)
+            if value not in allowed:
+                raise invalid(name, "one of " + ", ".join(allowed))
+        return value
+
+    def category(self, allowed: Iterable[str] = CATEGORIES, default: str | None = None) -> str:
+        """``category``, required unless a default is given; anything else is ``Illegal category``."""
+        value = self.data.get("category")
+        if value is None or value == "":
+            if default is None:
+                raise missing("category")
+            return default
+        if value not in tuple(allowed):
+            raise param_error("Illegal category")
+        return value
+
+    def int(
+        self,
+        name: str,
+        required: bool = False,
+        default: int | None = None,
+        lo: int | None = None,
+        hi: int | None = None,
+    ) -> int | None:
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                raise missing(name)
+            return default
+        if isinstance(value, bool):
+            raise invalid(name, "expected an integer")
+        try:
+            number = int(value) if not isinstance(value, float) else int(value)
+            if isinstance(value, float) and value != number:
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise invalid(name, "expected an integer") from None
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
+            raise invalid(name, f"must be in [{lo}, {hi}]")
+        return number
+
+    def decimal(self, name: str, required: bool = False, positive: bool = True) -> Decimal | None:
+        """A price or quantity, kept exact as :class:`~decimal.Decimal`."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                raise missing(name)
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise invalid(name, "expected a number as a string")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise invalid(name, "expected a number as a string") from None
+        if not number.is_finite() or (positive and number <= 0) or abs(number) > Decimal("1e15"):
+            raise invalid(name, "expected a positive number" if positive else "expected a number")
+        return number
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.data.get(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, str)) and str(value).lower() in ("true", "1", "false", "0"):
+            return str(value).lower() in ("true", "1")
+        raise invalid(name, "expected true or false")

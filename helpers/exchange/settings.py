@@ -1,0 +1,34 @@
+"""Everything that configures one local exchange, in one dataclass.
+
+The command line (``python -m helpers.exchange --help``) and
+``helpers.connect`` both build an :class:`ExchangeConfig`; nothing else reads
+flags or environment variables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEMO_API_KEY = "demo-api-key"
+DEMO_API_SECRET = "demo-api-secret"
+
+
+@dataclass(frozen=True)
+class ExchangeConfig:
+    """How a local exchange behaves.
+
+    ``seed`` fixes the whole price history: the same seed gives the same klines on
+    every run and machine. ``limits`` is ``"bybit"`` (the real limits) or
+    ``"teaching"`` (low limits, so a lesson hits one within a second).
+    ``ip_limit`` may be set to ``False`` for benchmarks, which would otherwise be
+    banned by the per-IP limit within a second.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 7
+    limits: str = "bybit"
+    ip_limit: bool = True
+    wire_log_size: int = 500
+    allow_demo_key_remote: bool = False
+    demo_account: bool = True
+    extra_accounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)

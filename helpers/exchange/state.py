@@ -1,0 +1,27 @@
+"""Typed keys for the state one aiohttp application holds.
+
+Set once in :func:`helpers.exchange.app.create_app`; handlers read them with
+``request.app[MARKET]`` and so on.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:  # imported for type checkers only, to keep imports acyclic
+    from .accounts import Accounts
+    from .limits import RateLimiter
+    from .market import Market
+    from .settings import ExchangeConfig
+    from .wirelog import WireLog
+
+CONFIG: web.AppKey["ExchangeConfig"] = web.AppKey("config")
+MARKET: web.AppKey["Market"] = web.AppKey("market")
+ACCOUNTS: web.AppKey["Accounts"] = web.AppKey("accounts")
+LIMITS: web.AppKey["RateLimiter"] = web.AppKey("limits")
+WIRE: web.AppKey["WireLog"] = web.AppKey("wire")
+
+# Keys set on each request by the middleware in app.py
+PARAMS = "params"     # helpers.exchange.params.Params over the query or JSON body
+ACCOUNT = "account"   # helpers.exchange.accounts.Account, private endpoints only
