@@ -67,7 +67,6 @@ def local_environment() -> dict[str, str]:
     env["BYBIT_ENV"] = "local"
     env.pop("BYBIT_LOCAL_URL", None)
     env["PYTHONHASHSEED"] = "0"
-    env.setdefault("MPLBACKEND", "Agg")
     return env
 
 

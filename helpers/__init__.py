@@ -4,9 +4,11 @@ Notebooks start with ``import helpers`` and then use:
 
 * :mod:`helpers.config`   which environment (``BYBIT_ENV``), which keys, safety switches
 * :mod:`helpers.connect`  ``http()`` returns a ready ``pybit`` session for that environment
+* :mod:`helpers.logs`     logging set up so pybit's messages land on stdout, without timestamps
 * :mod:`helpers.urls`     every REST and WebSocket URL, as data
 * :mod:`helpers.signing`  Bybit's request signature computed by hand
 * :mod:`helpers.frames`   pybit results turned into pandas DataFrames
+* :mod:`helpers.klines`   kline intervals, times in milliseconds, long histories page by page
 * :mod:`helpers.plots`    candles with volume, order-book depth
 * :mod:`helpers.exchange` the local exchange that speaks Bybit's V5 protocol on loopback
 """

@@ -9,4 +9,9 @@ import os
 
 os.environ["BYBIT_ENV"] = "local"
 os.environ.pop("BYBIT_LOCAL_URL", None)
-os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib
+
+# Unit tests draw off screen. (Not set through MPLBACKEND: the notebook kernels that
+# nbval starts inherit the environment, and must keep Jupyter's inline figures.)
+matplotlib.use("Agg")

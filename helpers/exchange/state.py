@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:  # imported for type checkers only, to keep imports acyclic
-    from .accounts import Accounts
+    from .accounts import Account, Accounts
     from .limits import RateLimiter
     from .market import Market
+    from .params import Params
     from .settings import ExchangeConfig
     from .wirelog import WireLog
 
@@ -23,5 +24,5 @@ LIMITS: web.AppKey["RateLimiter"] = web.AppKey("limits")
 WIRE: web.AppKey["WireLog"] = web.AppKey("wire")
 
 # Keys set on each request by the middleware in app.py
-PARAMS = "params"     # helpers.exchange.params.Params over the query or JSON body
-ACCOUNT = "account"   # helpers.exchange.accounts.Account, private endpoints only
+PARAMS: web.RequestKey["Params"] = web.RequestKey("params")        # Params over the query or JSON body
+ACCOUNT: web.RequestKey["Account"] = web.RequestKey("account")     # the signed-in Account, private endpoints only

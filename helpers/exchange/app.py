@@ -1,0 +1,266 @@
+"""The aiohttp application of the local exchange: state, routes and one middleware.
+
+:func:`create_app` puts everything in one place (the aiohttp/starlette habit):
+
+* the state: the :class:`~helpers.exchange.market.Market`, the
+  :class:`~helpers.exchange.accounts.Accounts`, the
+  :class:`~helpers.exchange.limits.RateLimiter` and the
+  :class:`~helpers.exchange.wirelog.WireLog`, under the keys of :mod:`.state`;
+* Bybit's routes (market, trade, account) and two of its own under ``/local/``;
+* a background task that fills resting orders every 100 ms;
+* :func:`exchange_middleware`, which every request passes through, in this order:
+
+  1. **IP limit** -> HTTP 403 while the address is banned (see :mod:`.limits`).
+  2. **Route** unknown -> HTTP 404; known path with the wrong method -> HTTP 404 too.
+     Both bodies are the envelope with retCode 10017 and a message naming the path
+     (Bybit's own 404 body is undocumented and pybit never reads it).
+  3. **Parameters**: GET -> the query string; POST -> the body, which must be a
+     JSON object (else retCode 10001). Handlers read ``request[PARAMS]``.
+  4. **Authentication** for every ``/v5/`` path outside ``/v5/market/``, over the
+     raw bytes received (see :mod:`.auth`); sets ``request[ACCOUNT]``.
+  5. **Per-UID limit** -> retCode 10006, and the ``X-Bapi-Limit*`` headers on
+     every private answer.
+  6. **Errors**: a :class:`~helpers.exchange.errors.BybitError` becomes its
+     envelope; anything else is logged and answered with retCode 10016
+     "Server error." (HTTP 200). No traceback and no 500 ever reach a client.
+  7. **Wire log**: one entry per request, for ``GET /local/wire``.
+
+The IP ban answer is HTTP 403 with the envelope ``{"retCode":10018,"retMsg":"403, access
+too frequent. ..."}`` and a ``Retry-After`` header: Bybit documents only the phrase
+"403, access too frequent" (10018 is its retired "Exceeded the IP Rate Limit" code);
+pybit raises on the status alone.
+
+WebSocket paths (``/v5/public/...``, ``/v5/private``, ``/v5/trade``) skip steps 3-7:
+they authenticate inside the socket, as Bybit's do.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Awaitable, Callable, Iterable
+
+from aiohttp import web
+
+from . import envelope
+from .auth import authenticate
+from .clock import now_ms
+from .errors import PARAM_ERROR, ROUTE_NOT_FOUND, TOO_MANY_VISITS, BybitError
+from .limits import RateLimiter
+from .params import Params
+from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from .state import ACCOUNT, ACCOUNTS, CONFIG, LIMITS, MARKET, PARAMS, WIRE
+from .wirelog import WireLog
+
+log = logging.getLogger("helpers.exchange")
+
+SWEEP_INTERVAL_S = 0.1
+SERVER_ERROR = 10016
+IP_BANNED = 10018
+WEBSOCKET_PATHS = ("/v5/private", "/v5/trade")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _envelope_bytes(code: int, message: str) -> bytes:
+    return envelope._dumps(envelope.body(None, code, message)).encode()
+
+
+def _json(payload: bytes, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=payload, status=status, headers=headers,
+                        content_type="application/json", charset="utf-8")
+
+
+def not_found(method: str, path: str, allowed: Iterable[str] = ()) -> web.Response:
+    """HTTP 404 with an envelope that says what was wrong (unknown path, or wrong method)."""
+    allowed = sorted(m for m in allowed if m != "HEAD")
+    if allowed:
+        message = f"Route not found. {method} {path} is not served; use {' or '.join(allowed)}."
+    else:
+        message = f"Route not found. No such path: {path}"
+    return _json(_envelope_bytes(ROUTE_NOT_FOUND, message), status=404)
+
+
+def ip_banned(until_ms: int, now: int) -> web.Response:
+    """HTTP 403 for an address over the IP limit, with how long the ban lasts."""
+    seconds = max(1, -(-(until_ms - now) // 1000))
+    message = (f"403, access too frequent. This IP is banned for {seconds} s "
+               f"(until {until_ms} ms); stop sending requests and wait.")
+    return _json(_envelope_bytes(IP_BANNED, message), status=403, headers={"Retry-After": str(seconds)})
+
+
+def _parse_body(raw: bytes) -> dict[str, Any]:
+    """A POST body as a dict, or 10001 saying what is wrong with it."""
+    if not raw.strip():
+        raise BybitError(PARAM_ERROR, "Request parameter error: the POST body is empty; send a JSON object, e.g. {\"category\": \"linear\"}.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BybitError(PARAM_ERROR, "Request parameter error: the POST body is not valid JSON; send a JSON object.") from None
+    if not isinstance(data, dict):
+        raise BybitError(PARAM_ERROR, f"Request parameter error: the POST body must be a JSON object, not a JSON {type(data).__name__}.")
+    return data
+
+
+def _is_private(path: str) -> bool:
+    return path.startswith("/v5/") and not path.startswith("/v5/market/")
+
+
+def _is_websocket(path: str) -> bool:
+    return path.startswith("/v5/public/") or path in WEBSOCKET_PATHS
+
+
+def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """The one middleware of the exchange (see the module docstring for what it does)."""
+    config: ExchangeConfig = app[CONFIG]
+    limiter: RateLimiter = app[LIMITS]
+    wire: WireLog = app[WIRE]
+    ip_limit = config.ip_limit
+    allow_demo_remote = config.allow_demo_key_remote
+    record = wire.record
+
+    @web.middleware
+    async def exchange_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        now = now_ms()
+        path = request.path
+        if path.startswith("/local/") or _is_websocket(path):
+            return await handler(request)
+        method = request.method
+        body: bytes | None = None
+        limit_headers: dict[str, str] | None = None
+        try:
+            until = limiter.ip_banned_until(request.remote or "", now) if ip_limit else None
+            if until is not None:
+                response: web.StreamResponse = ip_banned(until, now)
+            else:
+                missing = request.match_info.http_exception
+                if missing is not None:
+                    response = not_found(method, path, getattr(missing, "allowed_methods", ()))
+                else:
+                    if method == "POST":
+                        body = await request.read()
+                        params = Params(_parse_body(body))
+                    else:
+                        params = Params(request.query)
+                    request[PARAMS] = params
+                    if _is_private(path):
+                        payload = body if body is not None else request.raw_path.partition("?")[2].encode()
+                        account = authenticate(request.headers, payload, request.app[ACCOUNTS], now,
+                                               request.remote, allow_demo_remote)
+                        request[ACCOUNT] = account
+                        category = params.data.get("category")
+                        verdict = limiter.hit(account.uid, method, path,
+                                              category if isinstance(category, str) else "", now)
+                        limit_headers = verdict.headers()
+                        if not verdict.allowed:
+                            raise BybitError(TOO_MANY_VISITS, "Too many visits!")
+                        response = await handler(request)
+                        response.headers.update(limit_headers)
+                    else:
+                        response = await handler(request)
+        except BybitError as error:
+            response = _json(_envelope_bytes(error.code, error.message), error.http_status, limit_headers)
+        except web.HTTPNotFound:
+            response = not_found(method, path)
+        except web.HTTPException as exc:   # e.g. a body over client_max_size (413)
+            response = _json(_envelope_bytes(PARAM_ERROR, f"Request parameter error: {exc.reason}."),
+                             200, limit_headers)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("handler failed on %s %s", method, request.raw_path)
+            response = _json(_envelope_bytes(SERVER_ERROR, "Server error."), 200, limit_headers)
+        reply_body = getattr(response, "body", None)
+        record(now, method, request.raw_path, request.headers, body, response.status,
+               reply_body[:48] if isinstance(reply_body, bytes) else None)
+        return response
+
+    return exchange_middleware
+
+
+# -- /local/: the exchange's own pages ------------------------------------------------
+async def local_wire(request: web.Request) -> web.Response:
+    """``GET /local/wire?limit=N``: the newest N wire-log entries, oldest first, as a JSON list."""
+    raw = request.query.get("limit", "")
+    try:
+        limit = int(raw) if raw else None
+    except ValueError:
+        limit = None
+    return web.Response(text=request.app[WIRE].to_json(limit), content_type="application/json")
+
+
+async def local_health(request: web.Request) -> web.Response:
+    """``GET /local/health``: a liveness check in Bybit's envelope."""
+    config = request.app[CONFIG]
+    return envelope.ok({"status": "ok", "limits": config.limits, "ipLimit": config.ip_limit,
+                        "seed": config.seed})
+
+
+# -- background: fill resting orders -------------------------------------------------
+async def _sweep_forever(app: web.Application) -> None:
+    accounts, market = app[ACCOUNTS], app[MARKET]
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL_S)
+        try:
+            accounts.sweep(market, now_ms())
+        except Exception:
+            log.exception("order sweep failed")
+
+
+async def _sweeper(app: web.Application):  # cleanup context: start on startup, cancel on cleanup
+    task = asyncio.get_running_loop().create_task(_sweep_forever(app))
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+def bybit_routes() -> list[web.RouteTableDef]:
+    """The route tables of Bybit's REST paths (market, trade, account)."""
+    from . import routes_account, routes_market, routes_trade
+
+    return [routes_market.routes, routes_trade.routes, routes_account.routes]
+
+
+def create_app(
+    config: ExchangeConfig | None = None,
+    *,
+    routes: Iterable[web.RouteTableDef] | None = None,
+    market: Any = None,
+    accounts: Any = None,
+) -> web.Application:
+    """A ready-to-run local exchange application.
+
+    ``routes``, ``market`` and ``accounts`` default to the real ones; tests may
+    pass their own to exercise the middleware alone.
+    """
+    config = config or ExchangeConfig()
+    if market is None:
+        from .market import Market
+
+        market = Market(config.seed)
+    if accounts is None:
+        from .accounts import Accounts
+
+        accounts = Accounts(market)
+    if config.demo_account and accounts.get(DEMO_API_KEY) is None:
+        accounts.add(DEMO_API_KEY, DEMO_API_SECRET)
+    for key, secret in config.extra_accounts:
+        if accounts.get(key) is None:
+            accounts.add(key, secret)
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app[CONFIG] = config
+    app[MARKET] = market
+    app[ACCOUNTS] = accounts
+    app[LIMITS] = RateLimiter(config.limits, config.ip_limit)
+    app[WIRE] = WireLog(config.wire_log_size)
+    app.middlewares.append(make_middleware(app))
+    for table in bybit_routes() if routes is None else routes:
+        app.router.add_routes(table)
+    app.router.add_get("/local/wire", local_wire)
+    app.router.add_get("/local/health", local_health)
+    app.cleanup_ctx.append(_sweeper)
+    return app

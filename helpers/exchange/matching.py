@@ -1,0 +1,686 @@
+"""How orders trade on the local exchange: validation, matching, fills, cancels.
+
+The local exchange has no other traders. Instead an order meets the *simulated*
+order book of :class:`~helpers.exchange.market.Market`:
+
+* a **Market** order takes liquidity at once, level after level of the book
+  (one execution per level, so a big order shows several fills and an average
+  price); what the book cannot fill is cancelled (Market orders are IOC);
+* a **Limit** order whose price crosses the book fills at once, as a *taker*,
+  at book prices no worse than its limit; the rest (GTC) *rests* with status
+  ``New``/``PartiallyFilled``;
+* a resting order fills later, as a *maker* at its own price, when the live
+  last price reaches it (Buy: last <= price; Sell: last >= price). The server
+  calls :func:`sweep_account` every 100 ms for that.
+
+``timeInForce``: ``GTC`` rests; ``IOC`` cancels what did not fill at once;
+``FOK`` fills completely at once or not at all; ``PostOnly`` never takes: a
+PostOnly order that would cross is accepted (you get an ``orderId``) and then
+cancelled with ``rejectReason="EC_PostOnlyWillTakeLiquidity"`` — as Bybit does.
+
+Spot: a fill moves the coins of the pair. The fee is charged in the coin you
+*receive* (a Buy pays its fee in the base coin, a Sell in the quote coin), as on
+Bybit spot. Resting spot orders lock what they may spend (``locked`` in the
+wallet). A spot **Market Buy** ``qty`` is an amount of the *quote* coin
+(``qty="100"`` buys BTC for 100 USDT) unless ``marketUnit="baseCoin"``.
+
+Linear (USDT perpetuals): a fill changes the one-way position (average entry
+price, realised PnL when it shrinks, closes or flips) and pays the fee from the
+USDT wallet balance. An order is refused with 110007 when USDT available balance
+(equity − position IM − order IM − spot locks) cannot cover its margin + fee.
+
+Only ``spot`` and ``linear`` trade here; ``inverse`` and ``option`` orders get
+10001 with a message saying so.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
+
+from .accounts import (ONE, ZERO, Account, Execution, Order, Position, fmt, fmt_dp, new_exec_id,
+                       new_order_id, next_seq, price_step)
+from .errors import (DUPLICATE_ORDER_LINK_ID, INSUFFICIENT_AVAILABLE, LEVERAGE_NOT_MODIFIED,
+                     NOTIONAL_TOO_LOW, ORDER_NOT_EXISTS, QTY_TRUNCATED, SPOT_BALANCE_INSUFFICIENT,
+                     SPOT_INVALID_SYMBOL, SPOT_ORDER_NOT_EXISTS, SPOT_PRICE_DECIMAL, SPOT_QTY_DECIMAL,
+                     SPOT_QTY_TOO_LOW, SPOT_VALUE_TOO_LOW, BybitError, param_error)
+from .params import CATEGORIES, Params, missing
+
+if TYPE_CHECKING:
+    from .market import Instrument, Market
+
+AVG_PLACES = Decimal("1e-10")           # precision of a position's average entry price
+BOOK_DEPTH = 200                         # levels a taker order may walk
+TRADED = ("spot", "linear")
+SPOT_DUPLICATE_LINK_ID = 170141
+SPOT_QTY_TOO_LARGE = 170381
+INSUFFICIENT_FOR_LEVERAGE = 110012
+DEFAULT_QUOTE_PRECISION = Decimal("1e-8")
+_LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
+_SCALE = Decimal(100_000_000)            # Bybit quotes contract sizes x 1e8 in some messages
+
+MISSING_SCOPE = "Missing some parameters that must be filled in, symbol or settleCoin or baseCoin"
+
+
+def not_traded(category: str) -> BybitError:
+    """10001 for the categories this exchange lists but does not trade."""
+    return param_error(f"The local exchange trades spot and linear only; category {category} "
+                       "cannot place, amend or cancel orders here")
+
+
+def unknown_symbol(category: str) -> BybitError:
+    if category == "spot":
+        return BybitError(SPOT_INVALID_SYMBOL, "Invalid symbol.")
+    return param_error("params error: symbol invalid")
+
+
+def trading_category(p: Params) -> str:
+    """``category`` of a trading request: spot or linear (others answer 10001)."""
+    category = p.category(CATEGORIES)
+    if category not in TRADED:
+        raise not_traded(category)
+    return category
+
+
+def instrument_of(market: "Market", category: str, p: Params) -> "Instrument":
+    """The instrument named by the required ``symbol`` parameter."""
+    symbol = p.str("symbol", required=True)
+    inst = market.instrument(category, symbol)
+    if inst is None:
+        raise unknown_symbol(category)
+    return inst
+
+
+# --------------------------------------------------------------------------------------------
+# Collecting what changed, to notify listeners once per request
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Changes:
+    """Orders, fills and positions touched by one request or sweep."""
+
+    orders: dict[str, Order] = field(default_factory=dict)
+    executions: list[Execution] = field(default_factory=list)
+    positions: dict[str, Position] = field(default_factory=dict)
+    wallet: bool = False
+
+    def publish(self, account: Account, market: "Market", now_ms: int) -> None:
+        """Call the account's listeners: order, execution, position, wallet (in that order)."""
+        if not account.listeners:
+            return
+        if self.orders:
+            account.emit("order", [o.to_event() for o in self.orders.values()])
+        if self.executions:
+            account.emit("execution", [e.to_event() for e in self.executions])
+        if self.positions:
+            items = []
+            for pos in self.positions.values():
+                inst = market.instrument("linear", pos.symbol)
+                if inst is not None:
+                    mark = market.mark_price("linear", pos.symbol, now_ms)
+                    items.append(pos.to_event(inst, mark, account.fees["linear"].taker))
+            account.emit("position", items)
+        if self.wallet:
+            account.emit("wallet", [account.wallet_balance(market, now_ms)])
+
+
+# --------------------------------------------------------------------------------------------
+# Validation helpers
+# --------------------------------------------------------------------------------------------
+def _is_multiple(value: Decimal, step: Decimal) -> bool:
+    return step > 0 and value % step == 0
+
+
+def _check_qty(inst: "Instrument", qty: Decimal, is_market: bool) -> None:
+    """qty must fit ``qtyStep`` and lie within ``[minOrderQty, maxOrderQty]``."""
+    spot = inst.category == "spot"
+    if not _is_multiple(qty, inst.qty_step):
+        if spot:
+            raise BybitError(SPOT_QTY_DECIMAL, "Order volume decimal too long")
+        raise param_error(f"Qty invalid: {fmt(qty)} is not a multiple of qtyStep {fmt(inst.qty_step)}")
+    limit = inst.max_mkt_qty if is_market else inst.max_qty
+    if qty < inst.min_qty:
+        if spot:
+            raise BybitError(SPOT_QTY_TOO_LOW, "Order quantity lower than the minimum.")
+        raise param_error("The number of contracts exceeds minimum limit allowed: too small, "
+                          f"order_qty:{int(qty * _SCALE)} < min_qty:{int(inst.min_qty * _SCALE)}")
+    if qty > limit:
+        if spot:
+            raise BybitError(SPOT_QTY_TOO_LARGE, "Order quantity too large.")
+        raise param_error("The number of contracts exceeds maximum limit allowed: too large, "
+                          f"order_qty:{int(qty * _SCALE)} > max_qty:{int(limit * _SCALE)}")
+
+
+def _check_price(inst: "Instrument", price: Decimal) -> None:
+    """price must be a multiple of ``tickSize``."""
+    if not _is_multiple(price, inst.tick_size):
+        if inst.category == "spot":
+            raise BybitError(SPOT_PRICE_DECIMAL, "Order price decimal too long.")
+        raise param_error(f"Price invalid: {fmt(price)} is not a multiple of tickSize "
+                          f"{fmt(inst.tick_size)}")
+
+
+def _check_notional(inst: "Instrument", value: Decimal) -> None:
+    if value < inst.min_notional:
+        if inst.category == "spot":
+            raise BybitError(SPOT_VALUE_TOO_LOW, "Order value exceeded lower limit")
+        raise BybitError(NOTIONAL_TOO_LOW,
+                         f"Order does not meet minimum order value {fmt(inst.min_notional)}USDT")
+
+
+def _insufficient(category: str) -> BybitError:
+    if category == "spot":
+        return BybitError(SPOT_BALANCE_INSUFFICIENT, "Balance insufficient")
+    return BybitError(INSUFFICIENT_AVAILABLE, "ab not enough for new order")
+
+
+def _levels(market: "Market", order: Order, now_ms: int) -> list[tuple[Decimal, Decimal]]:
+    """The book side an order takes from, best first, cut at the order's limit price."""
+    book = market.book(order.category, order.symbol, now_ms, BOOK_DEPTH)
+    levels = book.asks if order.side == "Buy" else book.bids
+    if order.order_type == "Limit":
+        if order.side == "Buy":
+            levels = [lv for lv in levels if lv[0] <= order.price]
+        else:
+            levels = [lv for lv in levels if lv[0] >= order.price]
+    return [(Decimal(p), Decimal(s)) for p, s in levels]
+
+
+def _plan(order: Order, levels: list[tuple[Decimal, Decimal]], cap: Decimal | None = None
+          ) -> list[tuple[Decimal, Decimal]]:
+    """The fills (price, base qty) a taker order would get from these levels.
+
+    ``cap`` limits the base quantity (reduce-only orders). Quote-sized orders spend
+    ``qty`` of the quote coin, each fill rounded down to ``qtyStep``.
+    """
+    fills: list[tuple[Decimal, Decimal]] = []
+    if order.quote_sized:
+        budget = order.qty - order.cum_value
+        for price, size in levels:
+            q = min(size, (budget / price).quantize(order.qty_step, rounding=ROUND_DOWN))
+            q = (q // order.qty_step) * order.qty_step
+            if q <= 0:
+                break
+            fills.append((price, q))
+            budget -= q * price
+        return fills
+    remaining = order.qty - order.cum_qty
+    if cap is not None:
+        remaining = min(remaining, cap)
+    for price, size in levels:
+        if remaining <= 0:
+            break
+        q = min(size, remaining)
+        fills.append((price, q))
+        remaining -= q
+    return fills
+
+
+def _reduce_cap(account: Account, order: Order) -> Decimal | None:
+    """For a reduce-only linear order: the most it may fill (the opposite position size)."""
+    if not order.reduce_only or order.category != "linear":
+        return None
+    pos = account.positions.get(order.symbol)
+    size = pos.size if pos else ZERO
+    if order.side == "Buy":
+        return max(-size, ZERO)
+    return max(size, ZERO)
+
+
+# --------------------------------------------------------------------------------------------
+# Fills
+# --------------------------------------------------------------------------------------------
+def _fill(account: Account, market: "Market", order: Order, price: Decimal, qty: Decimal,
+          is_maker: bool, now_ms: int, changes: Changes) -> Execution:
+    """Book one execution: update order, wallet, position; remember the fill."""
+    inst = market.instrument(order.category, order.symbol)
+    rates = account.fees[order.category]
+    rate = rates.maker if is_maker else rates.taker
+    value = qty * price
+    pnl = closed = ZERO
+    if order.category == "spot":
+        base, quote = inst.base_coin, inst.quote_coin
+        w = account.wallet
+        if order.side == "Buy":
+            fee, fee_coin = qty * rate, base
+            w[quote] = w.get(quote, ZERO) - value
+            w[base] = w.get(base, ZERO) + qty - fee
+        else:
+            fee, fee_coin = value * rate, quote
+            w[base] = w.get(base, ZERO) - qty
+            w[quote] = w.get(quote, ZERO) + value - fee
+        mark = market.last_price("spot", order.symbol, now_ms)
+    else:
+        fee, fee_coin = value * rate, inst.settle_coin
+        pos = account.position(order.symbol, now_ms)
+        pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
+        account.wallet[fee_coin] = account.wallet.get(fee_coin, ZERO) + pnl - fee
+        order.closed_pnl += pnl
+        changes.positions[pos.symbol] = pos
+        mark = market.mark_price("linear", order.symbol, now_ms)
+    order.cum_qty += qty
+    order.cum_value += value
+    order.cum_fee += fee
+    order.fee_coin = fee_coin
+    order.updated = now_ms
+    leaves = ZERO if order.quote_sized else order.qty - order.cum_qty
+    execution = Execution(
+        exec_id=new_exec_id(order.category), category=order.category, symbol=order.symbol,
+        order_id=order.order_id, order_link_id=order.order_link_id, side=order.side,
+        order_type=order.order_type, order_price=order.price, order_qty=order.qty,
+        leaves_qty=leaves, price=price, qty=qty, value=value, fee=fee, fee_coin=fee_coin,
+        fee_rate=rate, is_maker=is_maker, time=now_ms, mark_price=mark, closed_size=closed,
+        pnl=pnl, tick_size=order.tick_size, qty_step=order.qty_step,
+        market_unit=order.market_unit, seq=next_seq())
+    account.executions.append(execution)
+    changes.executions.append(execution)
+    changes.orders[order.order_id] = order
+    changes.wallet = True
+    return execution
+
+
+def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, fee: Decimal,
+                       now_ms: int) -> tuple[Decimal, Decimal]:
+    """Move a one-way position by one fill; returns (gross realised PnL, closed size).
+
+    Same direction (or from flat): the average entry price becomes the
+    size-weighted mean. Opposite direction: the overlap is closed at ``price``
+    against the average entry (PnL = (price − avg) × closed, sign by side);
+    anything beyond the old size opens a new position at ``price`` (a flip).
+    """
+    delta = qty if side == "Buy" else -qty
+    old = pos.size
+    pnl = closed = ZERO
+    if old == 0 or (old > 0) == (delta > 0):
+        if old == 0:
+            pos.open_time = now_ms
+            pos.cur_realised = ZERO
+        new_size = old + delta
+        # stored to 10 decimals so that later PnL (price − avg) × qty stays exact
+        pos.avg_price = ((abs(old) * pos.avg_price + qty * price) / abs(new_size)).quantize(AVG_PLACES)
+        pos.size = new_size
+        pos.cur_realised -= fee
+    else:
+        closed = min(abs(old), qty)
+        direction = ONE if old > 0 else -ONE
+        pnl = (price - pos.avg_price) * closed * direction
+        new_size = old + delta
+        if new_size == 0:
+            pos.avg_price = ZERO
+            pos.cur_realised += pnl - fee
+        elif (new_size > 0) != (old > 0):          # flipped: the remainder opens at this price
+            pos.avg_price = price
+            pos.open_time = now_ms
+            pos.cur_realised = pnl - fee
+        else:
+            pos.cur_realised += pnl - fee
+        pos.size = new_size
+    pos.cum_realised += pnl - fee
+    pos.updated = now_ms
+    pos.seq = next_seq()
+    return pnl, closed
+
+
+def _finish(account: Account, order: Order, status: str, now_ms: int, changes: Changes,
+            reject_reason: str | None = None, cancel_type: str | None = None) -> None:
+    """Close an order: final status, locks released, no longer resting."""
+    order.status = status
+    if reject_reason:
+        order.reject_reason = reject_reason
+    if cancel_type:
+        order.cancel_type = cancel_type
+    order.locked = ZERO
+    order.lock_coin = ""
+    order.updated = now_ms
+    account.open_ids.pop(order.order_id, None)
+    changes.orders[order.order_id] = order
+    changes.wallet = True
+
+
+def _cancelled_status(order: Order) -> str:
+    """Spot alone has ``PartiallyFilledCanceled``; derivatives say ``Cancelled``."""
+    if order.cum_qty > 0 and order.category == "spot":
+        return "PartiallyFilledCanceled"
+    return "Cancelled"
+
+
+def _rest(account: Account, order: Order, inst: "Instrument", changes: Changes) -> None:
+    """Leave an order on the book; spot orders lock what they may spend."""
+    order.status = "PartiallyFilled" if order.cum_qty > 0 else "New"
+    account.open_ids[order.order_id] = None
+    _relock(order, inst)
+    changes.orders[order.order_id] = order
+    changes.wallet = changes.wallet or order.category == "spot"      # spot locks changed
+
+
+def _relock(order: Order, inst: "Instrument") -> None:
+    if order.category != "spot":
+        return
+    leaves = order.qty - order.cum_qty
+    if order.side == "Buy":
+        order.lock_coin, order.locked = inst.quote_coin, leaves * order.price
+    else:
+        order.lock_coin, order.locked = inst.base_coin, leaves
+
+
+def _take_then_rest(account: Account, market: "Market", order: Order, inst: "Instrument",
+                    now_ms: int, changes: Changes) -> None:
+    """Match an order against the book now; then rest it, or finish it."""
+    levels = _levels(market, order, now_ms)
+    if order.time_in_force == "PostOnly":
+        if levels:
+            _finish(account, order, "Cancelled", now_ms, changes,
+                    reject_reason="EC_PostOnlyWillTakeLiquidity")
+        else:
+            _rest(account, order, inst, changes)
+        return
+    cap = _reduce_cap(account, order)
+    plan = _plan(order, levels, cap)
+    if order.time_in_force == "FOK":
+        planned = sum((q for _, q in plan), ZERO)
+        if planned < order.qty - order.cum_qty:
+            _finish(account, order, "Cancelled", now_ms, changes,
+                    reject_reason="EC_NoImmediateQtyToFill")
+            return
+    for price, q in plan:
+        _fill(account, market, order, price, q, False, now_ms, changes)
+    done = (order.quote_sized and bool(plan)) or (not order.quote_sized and order.cum_qty >= order.qty)
+    if done:
+        _finish(account, order, "Filled", now_ms, changes)
+    elif order.order_type == "Market" or order.time_in_force == "IOC":
+        reason = None if order.cum_qty else "EC_NoImmediateQtyToFill"
+        _finish(account, order, _cancelled_status(order), now_ms, changes, reject_reason=reason)
+    else:
+        _rest(account, order, inst, changes)
+
+
+# --------------------------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------------------------
+def place_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
+    """``POST /v5/order/create``: validate, create, match. Returns the order (maybe finished)."""
+    category = trading_category(p)
+    inst = instrument_of(market, category, p)
+    side = p.str("side", required=True, choices=("Buy", "Sell"))
+    order_type = p.str("orderType", required=True, choices=("Market", "Limit"))
+    qty = p.decimal("qty", required=True)
+    tif = p.str("timeInForce", default="GTC", choices=("GTC", "IOC", "FOK", "PostOnly", "RPI"))
+    if tif == "RPI":
+        raise param_error("params error: timeInForce invalid (RPI orders are not supported here)")
+    link_id = p.str("orderLinkId", default="")
+    if link_id and not _LINK_ID.match(link_id):
+        raise param_error("params error: orderLinkId invalid (1-36 characters of A-Z a-z 0-9 _ -)")
+    reduce_only = p.bool("reduceOnly") if category == "linear" else False
+    position_idx = p.int("positionIdx", default=0)
+    if category == "linear" and position_idx != 0:
+        raise param_error("position idx not match position mode")
+    market_unit = p.str("marketUnit", default="", choices=("baseCoin", "quoteCoin"))
+    last = market.last_price(category, inst.symbol, now_ms)
+
+    if order_type == "Limit":
+        price = p.decimal("price")
+        if price is None:
+            raise missing("price")
+        market_unit = ""
+    else:
+        price, tif = ZERO, "IOC"
+        if category == "spot":
+            market_unit = market_unit or ("quoteCoin" if side == "Buy" else "baseCoin")
+        else:
+            market_unit = ""
+
+    if link_id and link_id in account.link_ids:
+        if category == "spot":
+            raise BybitError(SPOT_DUPLICATE_LINK_ID, "Duplicate clientOrderId")
+        raise BybitError(DUPLICATE_ORDER_LINK_ID, "OrderLinkedID is duplicate")
+
+    # sizes and prices must fit the instrument's grid
+    if market_unit == "quoteCoin":
+        precision = getattr(inst, "quote_precision", None) or DEFAULT_QUOTE_PRECISION
+        if not _is_multiple(qty, precision):
+            raise BybitError(SPOT_QTY_DECIMAL, "Order volume decimal too long")
+        _check_notional(inst, qty)
+    else:
+        _check_qty(inst, qty, order_type == "Market")
+        if order_type == "Limit":
+            _check_price(inst, price)
+        _check_notional(inst, qty * (price if order_type == "Limit" else last))
+
+    order_id = new_order_id(category)
+    if not link_id and category == "spot":
+        link_id = new_order_id("spot")          # Bybit spot invents a numeric orderLinkId
+    order = Order(
+        order_id=order_id, order_link_id=link_id, category=category, symbol=inst.symbol,
+        side=side, order_type=order_type, qty=qty, price=price, time_in_force=tif,
+        reduce_only=reduce_only, market_unit=market_unit, created=now_ms, updated=now_ms,
+        tick_size=price_step(inst), qty_step=inst.qty_step, last_price_on_created=last,
+        seq=next_seq())
+
+    if reduce_only:
+        cap = _reduce_cap(account, order)
+        if not cap:
+            raise BybitError(QTY_TRUNCATED, "current position is zero, cannot fix reduce-only order qty")
+        if order.qty > cap:                      # Bybit trims a reduce-only order to the position
+            order.qty = cap
+    _check_funds(account, market, order, inst, now_ms)
+
+    account.orders[order_id] = order
+    if link_id:
+        account.link_ids[link_id] = order_id
+    changes = Changes()
+    changes.orders[order_id] = order
+    _take_then_rest(account, market, order, inst, now_ms, changes)
+    if category == "linear":                     # Bybit pushes the position on every order event
+        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+    changes.publish(account, market, now_ms)
+    return order
+
+
+def _check_funds(account: Account, market: "Market", order: Order, inst: "Instrument",
+                 now_ms: int) -> None:
+    """Refuse an order the wallet cannot pay for (spot 170131, linear 110007)."""
+    if order.category == "spot":
+        if order.side == "Buy":
+            coin = inst.quote_coin
+            if order.order_type == "Limit":
+                need = order.qty * order.price
+            elif order.quote_sized:
+                need = order.qty
+            else:
+                need = sum((p * q for p, q in _plan(order, _levels(market, order, now_ms))), ZERO)
+        else:
+            coin = inst.base_coin
+            if order.quote_sized:
+                need = sum((q for _, q in _plan(order, _levels(market, order, now_ms))), ZERO)
+            else:
+                need = order.qty
+        if need > account.available(coin, market, now_ms):
+            raise _insufficient("spot")
+        return
+    if order.reduce_only:
+        return
+    taker = account.fees["linear"].taker
+    if order.order_type == "Limit":
+        need = account.order_im(market, extra=order) - account.order_im(market)
+        need += order.qty * order.price * taker
+    else:
+        plan = _plan(order, _levels(market, order, now_ms))
+        filled = sum((q for _, q in plan), ZERO)
+        value = sum((p * q for p, q in plan), ZERO)
+        est = value / filled if filled else market.last_price("linear", order.symbol, now_ms)
+        pos = account.positions.get(order.symbol)
+        size = pos.size if pos else ZERO
+        opposite = max(-size, ZERO) if order.side == "Buy" else max(size, ZERO)
+        opening = max(order.qty - opposite, ZERO)
+        lev = pos.leverage if pos else Decimal(10)
+        need = opening * est / lev + order.qty * est * taker
+    if need > account.available("USDT", market, now_ms):
+        raise _insufficient("linear")
+
+
+def _find_open(account: Account, p: Params, category: str, symbol: str, action: str) -> Order:
+    """The open order a cancel/amend names; 110001 / 170213 when unknown or finished."""
+    order_id = p.str("orderId")
+    link_id = p.str("orderLinkId")
+    if not order_id and not link_id:
+        raise param_error("Missing some parameters that must be filled in, orderId or orderLinkId")
+    order = account.find_order(order_id, link_id)
+    if order is None or not order.is_open or order.category != category or order.symbol != symbol:
+        if category == "spot":
+            raise BybitError(SPOT_ORDER_NOT_EXISTS, "Order does not exist.")
+        raise BybitError(ORDER_NOT_EXISTS, f"order not exists or too late to {action}")
+    return order
+
+
+def cancel_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
+    """``POST /v5/order/cancel``."""
+    category = trading_category(p)
+    inst = instrument_of(market, category, p)
+    order = _find_open(account, p, category, inst.symbol, "cancel")
+    changes = Changes()
+    _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type="CancelByUser")
+    if category == "linear":
+        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+    changes.publish(account, market, now_ms)
+    return order
+
+
+def cancel_all(account: Account, market: "Market", p: Params, now_ms: int) -> list[Order]:
+    """``POST /v5/order/cancel-all``: every open order of the category matching the filter.
+
+    Linear needs one of ``symbol`` > ``baseCoin`` > ``settleCoin`` (in that priority).
+    """
+    category = trading_category(p)
+    matches = scope_filter(market, category, p, require=(category == "linear"))
+    changes = Changes()
+    done = []
+    for order in account.open_orders():
+        if order.category == category and matches(order.symbol):
+            _finish(account, order, _cancelled_status(order), now_ms, changes,
+                    cancel_type="CancelAll" if category == "linear" else "CancelByUser")
+            done.append(order)
+            if category == "linear":
+                changes.positions[order.symbol] = account.position(order.symbol, now_ms)
+    changes.publish(account, market, now_ms)
+    return done
+
+
+def scope_filter(market: "Market", category: str, p: Params, require: bool):
+    """A predicate on symbols from ``symbol`` / ``baseCoin`` / ``settleCoin`` (first one given wins)."""
+    symbol = p.str("symbol")
+    base = p.str("baseCoin")
+    settle = p.str("settleCoin")
+    if symbol:
+        return lambda s: s == symbol
+    if base:
+        return lambda s: getattr(market.instrument(category, s), "base_coin", None) == base
+    if settle:
+        return lambda s: getattr(market.instrument(category, s), "settle_coin", None) == settle
+    if require:
+        raise param_error(MISSING_SCOPE)
+    return lambda s: True
+
+
+def amend_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
+    """``POST /v5/order/amend``: new ``qty`` and/or ``price`` for a resting order.
+
+    The new qty must exceed what already filled. A new price that crosses the
+    book fills at once, as a taker (a PostOnly order is cancelled instead).
+    """
+    category = trading_category(p)
+    inst = instrument_of(market, category, p)
+    order = _find_open(account, p, category, inst.symbol, "replace")
+    qty = p.decimal("qty")
+    price = p.decimal("price")
+    new_qty = order.qty if qty is None else qty
+    new_price = order.price if price is None else price
+    if new_qty == order.qty and new_price == order.price:
+        raise param_error("The order remains unchanged as the parameters entered match the existing ones")
+    if qty is not None:
+        _check_qty(inst, qty, False)
+        if qty <= order.cum_qty:
+            raise param_error("Qty invalid: the new qty must be greater than the filled qty "
+                              f"{fmt_dp(order.cum_qty, inst.qty_step)}")
+    if price is not None:
+        _check_price(inst, price)
+    _check_notional(inst, new_qty * new_price)
+    old = (order.qty, order.price, order.locked, order.lock_coin)
+    # take the order off the book while checking funds for its new shape
+    account.open_ids.pop(order.order_id, None)
+    order.locked, order.lock_coin = ZERO, ""
+    order.qty, order.price = new_qty, new_price
+    try:
+        probe = Order(**{**order.__dict__, "cum_qty": ZERO, "cum_value": ZERO,
+                         "qty": new_qty - order.cum_qty})
+        _check_funds(account, market, probe, inst, now_ms)
+    except BybitError:
+        order.qty, order.price, order.locked, order.lock_coin = old
+        account.open_ids[order.order_id] = None
+        raise
+    order.updated = now_ms
+    changes = Changes()
+    changes.orders[order.order_id] = order
+    _take_then_rest(account, market, order, inst, now_ms, changes)
+    if category == "linear":
+        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+    changes.wallet = True
+    changes.publish(account, market, now_ms)
+    return order
+
+
+def set_leverage(account: Account, market: "Market", p: Params, now_ms: int) -> None:
+    """``POST /v5/position/set-leverage`` (one-way mode: buy and sell leverage equal)."""
+    category = p.category(("linear", "inverse"))
+    if category != "linear":
+        raise not_traded(category)
+    inst = instrument_of(market, category, p)
+    buy = p.decimal("buyLeverage", required=True)
+    sell = p.decimal("sellLeverage", required=True)
+    top = Decimal(inst.max_leverage)
+    for name, value in (("buyLeverage", buy), ("sellLeverage", sell)):
+        if value < 1 or value > top or not _is_multiple(value, Decimal("0.01")):
+            raise param_error(f"params error: {name} invalid (must be in [1, {fmt(top)}], "
+                              "step 0.01)")
+    if buy != sell:
+        raise param_error("params error: buyLeverage must equal sellLeverage in one-way mode")
+    pos = account.position(inst.symbol, now_ms)
+    if pos.leverage == buy:
+        raise BybitError(LEVERAGE_NOT_MODIFIED, "leverage not modified")
+    old = pos.leverage
+    pos.leverage = buy
+    if account.available("USDT", market, now_ms) < 0:
+        pos.leverage = old
+        raise BybitError(INSUFFICIENT_FOR_LEVERAGE, "Insufficient available balance.")
+    pos.updated = now_ms
+    pos.seq = next_seq()
+    changes = Changes(positions={pos.symbol: pos}, wallet=True)
+    changes.publish(account, market, now_ms)
+
+
+def sweep_account(account: Account, market: "Market", now_ms: int) -> None:
+    """Fill (as maker, at their own price) the resting orders the last price has reached."""
+    changes = Changes()
+    last_prices: dict[tuple[str, str], Decimal] = {}
+    for order_id in list(account.open_ids):
+        order = account.orders[order_id]
+        key = (order.category, order.symbol)
+        if key not in last_prices:
+            last_prices[key] = market.last_price(order.category, order.symbol, now_ms)
+        last = last_prices[key]
+        if not ((order.side == "Buy" and last <= order.price) or
+                (order.side == "Sell" and last >= order.price)):
+            continue
+        qty = order.qty - order.cum_qty
+        cap = _reduce_cap(account, order)
+        if cap is not None:
+            qty = min(qty, cap)
+        order.locked, order.lock_coin = ZERO, ""
+        if qty > 0:
+            _fill(account, market, order, order.price, qty, True, now_ms, changes)
+        if order.cum_qty >= order.qty:
+            _finish(account, order, "Filled", now_ms, changes)
+        else:                                     # reduce-only order outgrew its position
+            _finish(account, order, _cancelled_status(order), now_ms, changes,
+                    reject_reason="EC_ReduceOnlySetButNotReducePosition")
+    if changes.orders:
+        changes.publish(account, market, now_ms)

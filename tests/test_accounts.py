@@ -1,0 +1,138 @@
+"""Accounts: test funds, the registry, wallet-balance / account-info / query-api shapes."""
+from __future__ import annotations
+
+import sys
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from helpers.exchange.accounts import Accounts, Position, fmt, fmt_dp, money
+from helpers.exchange.matching import place_order
+from helpers.exchange.params import Params
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_matching import NOW, FakeMarket  # noqa: E402  (the shared fake market)
+
+COIN_FIELDS = {"coin", "equity", "usdValue", "walletBalance", "free", "locked", "spotHedgingQty",
+               "borrowAmount", "availableToWithdraw", "availableToBorrow", "accruedInterest",
+               "totalOrderIM", "totalPositionIM", "totalPositionMM", "unrealisedPnl", "cumRealisedPnl",
+               "bonus", "marginCollateral", "collateralSwitch", "colRes", "spotBorrow"}
+ACCOUNT_FIELDS = {"accountType", "accountIMRate", "accountMMRate", "totalEquity", "totalWalletBalance",
+                  "totalMarginBalance", "totalAvailableBalance", "totalPerpUPL", "totalInitialMargin",
+                  "totalMaintenanceMargin", "accountIMRateByMp", "accountMMRateByMp",
+                  "totalInitialMarginByMp", "totalMaintenanceMarginByMp", "accountLTV", "coin"}
+
+
+@pytest.fixture
+def market() -> FakeMarket:
+    return FakeMarket()
+
+
+def test_registry_and_test_funds(market):
+    accounts = Accounts(market)
+    a = accounts.add("key-a", "secret-a")
+    b = accounts.add("key-b", "secret-b")
+    assert accounts.get("key-a") is a and accounts.get("nope") is None and len(accounts) == 2
+    assert a.uid != b.uid and isinstance(a.uid, int) and isinstance(a.created, int)
+    assert a.wallet == {"USDT": D(100000), "BTC": D(1), "ETH": D(10)}
+    a.wallet["USDT"] -= 1
+    assert b.wallet["USDT"] == 100000                    # wallets are not shared
+    with pytest.raises(ValueError):
+        accounts.add("key-a", "other")
+
+
+def test_number_formatting():
+    assert fmt(D("1.2300")) == "1.23" and fmt(D("0E-8")) == "0" and fmt(D("1E+2")) == "100"
+    assert fmt_dp(D("1600"), D("0.01")) == "1600.00" and fmt_dp(D("100000.1"), D("0.10")) == "100000.10"
+    assert money(D("1.123456789")) == "1.12345679"
+
+
+def test_wallet_balance_shape_and_filters(market):
+    a = Accounts(market).add("k", "s")
+    item = a.wallet_balance(market, NOW)
+    assert set(item) == ACCOUNT_FIELDS and item["accountType"] == "UNIFIED"
+    assert [c["coin"] for c in item["coin"]] == ["BTC", "ETH", "USDT"]
+    for c in item["coin"]:
+        assert set(c) == COIN_FIELDS
+        assert c["marginCollateral"] is True and c["collateralSwitch"] is True
+        assert all(isinstance(v, str) for k, v in c.items() if k not in ("marginCollateral", "collateralSwitch"))
+    # total = 100000 + 1 x 100000 + 10 x 3000
+    assert item["totalEquity"] == "230000" and item["totalWalletBalance"] == "230000"
+    a.wallet["ETH"] = D(0)
+    assert [c["coin"] for c in a.wallet_balance(market, NOW)["coin"]] == ["BTC", "USDT"]
+    only = a.wallet_balance(market, NOW, ["ETH", "SOL"])
+    assert [(c["coin"], c["walletBalance"]) for c in only["coin"]] == [("ETH", "0"), ("SOL", "0")]
+
+
+def test_wallet_reflects_positions_and_orders(market):
+    a = Accounts(market).add("k", "s")
+    place_order(a, market, Params(dict(category="linear", symbol="BTCUSDT", side="Buy",
+                                       orderType="Market", qty="0.5")), NOW)
+    place_order(a, market, Params(dict(category="linear", symbol="ETHUSDT", side="Buy",
+                                       orderType="Limit", qty="1", price="2000")), NOW)
+    place_order(a, market, Params(dict(category="spot", symbol="BTCUSDT", side="Sell",
+                                       orderType="Limit", qty="0.25", price="200000")), NOW)
+    market.prices["BTCUSDT"] = D("101000.1")
+    usdt = a.wallet_balance(market, NOW, ["USDT"])["coin"][0]
+    assert usdt["unrealisedPnl"] == "500"                       # (101000.1 − 100000.1) × 0.5
+    assert usdt["totalPositionIM"] == "5000.005"                # 50000.05 / 10
+    assert usdt["totalOrderIM"] == "200"                        # 2000 / 10
+    fee = D("50000.05") * D("0.00055")
+    assert D(usdt["walletBalance"]) == 100000 - fee
+    assert D(usdt["equity"]) == 100000 - fee + 500
+    btc = a.wallet_balance(market, NOW, ["BTC"])["coin"][0]
+    assert btc["locked"] == "0.25"
+    assert a.available("BTC", market, NOW) == D("0.75")
+    assert a.available("USDT", market, NOW) == 100000 - fee + 500 - D("5000.005") - 200
+
+
+def test_position_row_when_flat(market):
+    inst = market.instrument("linear", "BTCUSDT")
+    row = Position(symbol="BTCUSDT").to_dict(inst, D("100000"), D("0.00055"))
+    assert row["side"] == "" and row["size"] == "0.000" and row["avgPrice"] == "0"
+    assert row["leverage"] == "10" and row["liqPrice"] == "" and row["markPrice"] == "100000.00"
+    assert isinstance(row["positionIdx"], int) and isinstance(row["seq"], int)
+    assert isinstance(row["isReduceOnly"], bool) and isinstance(row["adlRankIndicator"], int)
+
+
+def test_account_info_and_api_key_info(market):
+    a = Accounts(market).add("my-key", "my-secret")
+    info = a.account_info()
+    assert info["unifiedMarginStatus"] in (5, 6) and info["marginMode"] == "REGULAR_MARGIN"
+    assert info["isMasterTrader"] is False and isinstance(info["updatedTime"], str)
+    key = a.api_key_info()
+    assert key["apiKey"] == "my-key" and key["secret"] == "" and key["readOnly"] == 0
+    assert key["ips"] == ["*"] and key["userID"] == a.uid
+    assert set(key["permissions"]) == {"ContractTrade", "Spot", "Wallet", "Options", "Derivatives",
+                                       "CopyTrading", "BlockTrade", "Exchange", "NFT", "Affiliate",
+                                       "Earn", "FiatP2P", "FiatBitPay", "FiatConvertBroker", "BitCard",
+                                       "ByXPost"}
+    assert all(isinstance(v, list) for v in key["permissions"].values())
+    assert key["createdAt"].endswith("Z") and "my-secret" not in str(key)
+
+
+def test_failing_listener_does_not_break_trading(market):
+    a = Accounts(market).add("k", "s")
+    got = []
+
+    def broken(topic, data):
+        raise RuntimeError("consumer bug")
+
+    a.listeners += [broken, lambda topic, data: got.append(topic)]
+    o = place_order(a, market, Params(dict(category="spot", symbol="ETHUSDT", side="Sell",
+                                           orderType="Market", qty="0.1")), NOW)
+    assert o.status == "Filled" and got == ["order", "execution", "wallet"]
+
+
+def test_accounts_sweep_fills_resting_orders(market):
+    accounts = Accounts(market)
+    a = accounts.add("k", "s")
+    o = place_order(a, market, Params(dict(category="linear", symbol="ETHUSDT", side="Buy",
+                                           orderType="Limit", qty="0.5", price="2990")), NOW)
+    accounts.sweep(market, NOW + 100)
+    assert o.status == "New"
+    market.prices["ETHUSDT"] = D("2989.5")
+    accounts.sweep(market, NOW + 200)
+    assert o.status == "Filled" and a.positions["ETHUSDT"].avg_price == 2990
+    assert a.executions[-1].is_maker and a.executions[-1].fee == D("1495") * D("0.0002")

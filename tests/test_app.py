@@ -1,0 +1,160 @@
+"""The middleware's promises: envelopes everywhere, 404s, 10001 for bad bodies, never a 500."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+import requests
+from aiohttp import web
+
+from helpers import signing
+from helpers.exchange import envelope
+from helpers.exchange.accounts import Accounts
+from helpers.exchange.app import create_app
+from helpers.exchange.errors import BybitError
+from helpers.exchange.runner import LocalExchange
+from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from helpers.exchange.state import ACCOUNTS, PARAMS
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/v5/market/time")
+async def _time(request: web.Request) -> web.Response:
+    return envelope.ok({"category": request[PARAMS].str("category")})
+
+
+@routes.get("/v5/market/crash")
+async def _crash(request: web.Request) -> web.Response:
+    raise KeyError("a bug")
+
+
+@routes.get("/v5/market/refuse")
+async def _refuse(request: web.Request) -> web.Response:
+    raise BybitError(10001, "Illegal category")
+
+
+@routes.post("/v5/order/create")
+async def _create(request: web.Request) -> web.Response:
+    return envelope.ok(dict(request[PARAMS].data))
+
+
+@routes.post("/v5/order/crash")
+async def _private_crash(request: web.Request) -> web.Response:
+    raise RuntimeError("boom")
+
+
+class CountingAccounts(Accounts):
+    """Real accounts that also count how often the background sweep ran."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.sweeps = 0
+
+    def sweep(self, market, now_ms: int) -> None:
+        self.sweeps += 1
+        if self.sweeps == 1:
+            raise ValueError("a failing sweep must not stop the next ones")
+
+
+@pytest.fixture(scope="module")
+def exchange():
+    config = ExchangeConfig(ip_limit=False)
+    with LocalExchange(config, lambda c: create_app(c, routes=[routes], market=object(), accounts=CountingAccounts())) as running:
+        yield running
+
+
+def signed_post(url: str, body: bytes, path: str = "/v5/order/create") -> requests.Response:
+    headers = signing.signed_headers(DEMO_API_KEY, DEMO_API_SECRET, int(time.time() * 1000), body.decode("latin-1"))
+    return requests.post(url + path, data=body, headers=headers)
+
+
+def test_public_reply_is_an_envelope(exchange):
+    reply = requests.get(exchange.url + "/v5/market/time?category=linear")
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "application/json; charset=utf-8"
+    data = reply.json()
+    assert set(data) == {"retCode", "retMsg", "result", "retExtInfo", "time"}
+    assert data["result"] == {"category": "linear"}
+
+
+def test_exception_in_handler_is_10016_not_500(exchange, caplog):
+    with caplog.at_level("ERROR", logger="helpers.exchange"):
+        reply = requests.get(exchange.url + "/v5/market/crash")
+    assert reply.status_code == 200
+    assert (reply.json()["retCode"], reply.json()["retMsg"]) == (10016, "Server error.")
+    assert "Traceback" not in reply.text and "a bug" not in reply.text
+    assert any("handler failed" in r.message for r in caplog.records)
+
+
+def test_private_exception_keeps_limit_headers(exchange):
+    reply = signed_post(exchange.url, b'{"category":"linear"}', "/v5/order/crash")
+    assert reply.json()["retCode"] == 10016 and "X-Bapi-Limit" in reply.headers
+
+
+def test_bybit_error_becomes_its_envelope(exchange):
+    data = requests.get(exchange.url + "/v5/market/refuse").json()
+    assert (data["retCode"], data["retMsg"], data["result"]) == (10001, "Illegal category", {})
+
+
+def test_unknown_path_is_404_with_envelope(exchange):
+    for path in ("/v5/market/nothing", "/v5/nothing", "/", "/v2/public/time"):
+        reply = requests.get(exchange.url + path)
+        assert reply.status_code == 404, path
+        assert reply.json()["retCode"] == 10017 and path in reply.json()["retMsg"]
+
+
+def test_wrong_method_is_404_naming_the_right_one(exchange):
+    reply = requests.post(exchange.url + "/v5/market/time", data="{}")
+    assert reply.status_code == 404
+    assert "use GET" in reply.json()["retMsg"]
+    assert requests.delete(exchange.url + "/v5/order/create").status_code == 404
+
+
+@pytest.mark.parametrize("body, needle", [
+    (b"", "empty"),
+    (b"category=linear", "not valid JSON"),
+    (b'["category"]', "JSON object"),
+    (b"\xff\xfe", "not valid JSON"),
+    (b"[" * 100_000, "not valid JSON"),
+    (b"1" * 10_000, "not valid JSON"),
+])
+def test_bad_post_bodies_are_10001(exchange, body, needle):
+    reply = signed_post(exchange.url, body)
+    assert reply.status_code == 200
+    assert reply.json()["retCode"] == 10001 and needle in reply.json()["retMsg"]
+
+
+def test_post_json_object_reaches_handler(exchange):
+    reply = signed_post(exchange.url, b'{"category": "linear", "qty": "1"}')
+    assert reply.json()["result"] == {"category": "linear", "qty": "1"}
+
+
+def test_body_too_large_is_not_a_crash(exchange):
+    reply = signed_post(exchange.url, b'{"a": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+    assert reply.status_code == 200 and reply.json()["retCode"] == 10001
+
+
+def test_health(exchange):
+    data = requests.get(exchange.url + "/local/health").json()
+    assert data["retCode"] == 0 and data["result"]["status"] == "ok"
+
+
+def test_sweep_runs_in_background_and_survives_errors(exchange):
+    accounts = exchange.app[ACCOUNTS]
+    before = accounts.sweeps
+    deadline = time.monotonic() + 2
+    while accounts.sweeps < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert accounts.sweeps >= before + 3
+
+
+def test_demo_and_extra_accounts_exist():
+    config = ExchangeConfig(extra_accounts=(("student-1", "s1"),))
+    app = create_app(config, routes=[], market=object(), accounts=Accounts(None))
+    assert app[ACCOUNTS].get(DEMO_API_KEY).api_secret == DEMO_API_SECRET
+    assert app[ACCOUNTS].get("student-1").api_secret == "s1"
+    bare = create_app(ExchangeConfig(demo_account=False), routes=[], market=object(), accounts=Accounts(None))
+    assert bare[ACCOUNTS].get(DEMO_API_KEY) is None

@@ -1,0 +1,166 @@
+"""Rate limits: the per-UID 10006 with its headers, and the per-IP 403 ban.
+
+The counting rules are checked with explicit clock values (no sleeping); the
+wire behaviour (status, envelope, headers, pybit's retry) over a real socket.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+from aiohttp import web
+from pybit.unified_trading import HTTP
+
+from helpers import signing
+from helpers.exchange import envelope
+from helpers.exchange.accounts import Accounts
+from helpers.exchange.app import create_app
+from helpers.exchange.limits import BYBIT, TEACHING, Profile, RateLimiter, describe
+from helpers.exchange.runner import LocalExchange
+from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from helpers.exchange.state import LIMITS
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/v5/market/time")
+async def _time(request: web.Request) -> web.Response:
+    return envelope.ok({})
+
+
+@routes.post("/v5/order/create")
+async def _create(request: web.Request) -> web.Response:
+    return envelope.ok({"orderId": "1"})
+
+
+def start(config: ExchangeConfig) -> LocalExchange:
+    return LocalExchange(config, lambda c: create_app(c, routes=[routes], market=object(), accounts=Accounts(None))).start()
+
+
+def now() -> int:
+    return int(time.time() * 1000)
+
+
+def create_order(session: requests.Session, url: str, category: str = "linear") -> requests.Response:
+    body = json.dumps({"category": category, "symbol": "BTCUSDT"})
+    headers = signing.signed_headers(DEMO_API_KEY, DEMO_API_SECRET, now(), body)
+    return session.post(url + "/v5/order/create", data=body, headers=headers)
+
+
+# -- counting rules, with a hand-held clock ------------------------------------------------
+def test_endpoint_window_rolls_and_reset_is_never_past():
+    limiter = RateLimiter("bybit")
+    t0 = 1_000_000
+    verdicts = [limiter.hit(1, "POST", "/v5/order/create", "linear", t0 + i) for i in range(11)]
+    assert [v.allowed for v in verdicts] == [True] * 10 + [False]
+    assert [v.remaining for v in verdicts[:3]] == [9, 8, 7]
+    refused = verdicts[-1]
+    assert refused.reset_ms == t0 + 1000 and refused.reset_ms >= t0 + 10
+    assert refused.headers() == {"X-Bapi-Limit": "10", "X-Bapi-Limit-Status": "0",
+                                 "X-Bapi-Limit-Reset-Timestamp": str(t0 + 1000)}
+    assert limiter.hit(1, "POST", "/v5/order/create", "linear", t0 + 1000).allowed   # oldest left the window
+    assert limiter.hit(1, "POST", "/v5/order/create", "spot", t0 + 10).limit == 20    # per category
+    assert limiter.hit(2, "POST", "/v5/order/create", "linear", t0 + 10).allowed     # per UID
+
+
+def test_unlisted_private_paths_get_defaults():
+    limiter = RateLimiter("teaching")
+    assert limiter.limit_for("GET", "/v5/position/closed-pnl", "linear") == TEACHING.default_get
+    assert limiter.limit_for("POST", "/v5/position/trading-stop", "linear") == TEACHING.default_post
+    assert RateLimiter("bybit").limit_for("GET", "/v5/account/wallet-balance", "") == 50
+
+
+def test_ip_ban_starts_on_request_601_and_lifts():
+    limiter = RateLimiter("bybit")
+    t0 = 5_000_000
+    assert all(limiter.ip_banned_until("1.2.3.4", t0 + i) is None for i in range(600))
+    until = limiter.ip_banned_until("1.2.3.4", t0 + 600)
+    assert until == t0 + 600 + BYBIT.ip_ban_ms == t0 + 600 + 600_000
+    assert limiter.ip_banned_until("1.2.3.4", until - 1) == until      # still banned
+    assert limiter.ip_banned_until("5.6.7.8", t0 + 601) is None         # others unaffected
+    assert limiter.ip_banned_until("1.2.3.4", until) is None            # lifted, count starts afresh
+
+
+def test_ip_window_is_rolling():
+    limiter = RateLimiter("teaching")
+    t0 = 0
+    for i in range(60):
+        assert limiter.ip_banned_until("ip", t0 + i * 50) is None        # 60 requests over 2.95 s
+    assert limiter.ip_banned_until("ip", 5_001) is None                   # the first one left the window
+
+
+def test_unknown_profile_is_a_clear_error():
+    with pytest.raises(ValueError, match="teaching"):
+        RateLimiter("fast")
+
+
+def test_describe_is_a_table_of_both_profiles():
+    rows = describe()
+    assert {"rule", "window", "bybit", "teaching"} <= set(rows[0])
+    by_rule = {row["rule"]: row for row in rows}
+    assert by_rule["requests per IP"]["bybit"] == 600 and by_rule["requests per IP"]["teaching"] == 60
+    assert by_rule["/v5/order/create (linear)"]["bybit"] == 10
+    assert by_rule["/v5/order/create (linear)"]["teaching"] == 2
+    assert by_rule["/v5/order/create (spot)"]["bybit"] == 20
+
+
+# -- over the wire -------------------------------------------------------------------------
+def test_10006_over_the_wire_with_headers():
+    with start(ExchangeConfig(limits="teaching", ip_limit=False)) as exchange:
+        session = requests.Session()
+        replies = [create_order(session, exchange.url) for _ in range(3)]
+        codes = [r.json()["retCode"] for r in replies]
+        assert codes == [0, 0, 10006]
+        last = replies[-1]
+        assert last.status_code == 200 and last.json()["retMsg"] == "Too many visits!"
+        assert last.headers["X-Bapi-Limit"] == "2" and last.headers["X-Bapi-Limit-Status"] == "0"
+        assert int(last.headers["X-Bapi-Limit-Reset-Timestamp"]) >= now()
+        assert replies[0].headers["X-Bapi-Limit-Status"] == "1"
+        assert create_order(session, exchange.url, "spot").json()["retCode"] == 0   # other category
+        public = session.get(exchange.url + "/v5/market/time")
+        assert "X-Bapi-Limit" not in public.headers
+
+
+def test_pybit_sleeps_until_reset_and_succeeds():
+    with start(ExchangeConfig(limits="teaching", ip_limit=False)) as exchange:
+        session = HTTP(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, max_retries=3)
+        session.endpoint = exchange.url
+        started = time.monotonic()
+        results = [session.place_order(category="linear", symbol="BTCUSDT", side="Buy",
+                                       orderType="Market", qty="0.01") for _ in range(3)]
+        assert all(r["retCode"] == 0 for r in results)
+        assert time.monotonic() - started < 3
+
+
+def test_ip_ban_over_the_wire_then_lifts():
+    with start(ExchangeConfig(limits="teaching")) as exchange:
+        exchange.app[LIMITS].profile = Profile("tiny", ip_requests=5, ip_window_ms=5_000, ip_ban_ms=300)
+        session = requests.Session()
+        statuses = [session.get(exchange.url + "/v5/market/time").status_code for _ in range(7)]
+        assert statuses == [200] * 5 + [403] * 2
+        banned = session.get(exchange.url + "/v5/market/time")
+        assert banned.status_code == 403 and "Retry-After" in banned.headers
+        assert banned.json()["retMsg"].startswith("403, access too frequent")
+        time.sleep(0.35)
+        assert session.get(exchange.url + "/v5/market/time").status_code == 200
+
+
+def test_pybit_reports_403_without_retry():
+    from pybit.exceptions import FailedRequestError
+
+    with start(ExchangeConfig(limits="teaching")) as exchange:
+        exchange.app[LIMITS].profile = Profile("tiny", ip_requests=1, ip_window_ms=5_000, ip_ban_ms=60_000)
+        session = HTTP()
+        session.endpoint = exchange.url
+        requests.get(exchange.url + "/v5/market/time")
+        with pytest.raises(FailedRequestError) as refused:
+            session.get_server_time()
+        assert refused.value.status_code == 403
+
+
+def test_ip_limit_can_be_switched_off():
+    with start(ExchangeConfig(limits="teaching", ip_limit=False)) as exchange:
+        session = requests.Session()
+        assert {session.get(exchange.url + "/v5/market/time").status_code for _ in range(70)} == {200}

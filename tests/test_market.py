@@ -1,0 +1,177 @@
+"""The Market model: instruments, prices, books, klines, trades, tickers, funding, open interest."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from helpers.exchange.catalog import DAY_MS, _ms, instrument_info
+from helpers.exchange.market import Market, decode_cursor, encode_cursor
+from helpers.exchange.prices import MINUTE_MS
+
+NOW = _ms("2024-06-12") + 13 * 3_600_000 + 17 * MINUTE_MS + 23_456
+
+
+@pytest.fixture(scope="module")
+def market() -> Market:
+    return Market(7, now_ms=NOW)
+
+
+def test_catalog(market: Market) -> None:
+    linear = market.instruments("linear")
+    assert len(linear) >= 30
+    assert [i.symbol for i in linear[:4]] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"]
+    spot = {i.symbol for i in market.instruments("spot")}
+    assert {i.symbol for i in linear} == spot
+    assert {i.symbol for i in market.instruments("inverse")} >= {"BTCUSD", "ETHUSD", "XRPUSD"}
+    options = market.instruments("option")
+    assert {i.base_coin for i in options} == {"BTC", "ETH"}
+    assert {i.option_type for i in options} == {"Call", "Put"}
+    assert all(i.symbol.endswith(("-C-USDT", "-P-USDT")) for i in options)
+    assert market.instrument("linear", "NOPEUSDT") is None
+    assert market.instrument("spot", "BTCUSD") is None
+    assert market.instruments("linear") == linear                     # stable order
+    ids = [i.symbol_id for c in ("linear", "spot", "inverse", "option") for i in market.instruments(c)]
+    assert len(ids) == len(set(ids))
+
+
+def test_prices_are_on_the_tick_grid(market: Market) -> None:
+    for cat in ("linear", "spot", "inverse", "option"):
+        for inst in market.instruments(cat)[:6]:
+            last = market.last_price(cat, inst.symbol, NOW)
+            mark = market.mark_price(cat, inst.symbol, NOW)
+            assert last % inst.tick_size == 0 and mark % inst.tick_size == 0
+            assert -last.as_tuple().exponent == inst.price_scale
+            if cat != "option":
+                assert abs(mark / last - 1) < Decimal("0.002")
+
+
+def test_spot_perp_and_inverse_follow_one_path(market: Market) -> None:
+    perp = market.last_price("linear", "BTCUSDT", NOW)
+    assert abs(market.last_price("spot", "BTCUSDT", NOW) / perp - 1) < Decimal("0.0002")
+    assert abs(market.last_price("inverse", "BTCUSD", NOW) / perp - 1) < Decimal("0.0002")
+
+
+@pytest.mark.parametrize("cat,symbol", [("linear", "BTCUSDT"), ("spot", "DOGEUSDT"), ("inverse", "ETHUSD")])
+def test_book_sorted_straddles_last_price_and_moves(market: Market, cat: str, symbol: str) -> None:
+    book = market.book(cat, symbol, NOW, 200)
+    assert len(book.bids) == len(book.asks) == 200
+    bids = [p for p, _ in book.bids]
+    asks = [p for p, _ in book.asks]
+    assert bids == sorted(bids, reverse=True) and len(set(bids)) == 200
+    assert asks == sorted(asks) and len(set(asks)) == 200
+    last = market.last_price(cat, symbol, NOW)
+    assert bids[0] <= last <= asks[0] and bids[0] < asks[0]
+    assert all(q > 0 for _, q in book.bids + book.asks)
+    assert market.book(cat, symbol, NOW, 200) == book                  # deterministic
+    top = market.book(cat, symbol, NOW, 1)
+    assert top.bids == book.bids[:1] and top.asks == book.asks[:1]
+    later = market.book(cat, symbol, NOW + 5_000, 200)
+    assert later.u > book.u and later.seq > book.seq
+    assert later.bids != book.bids
+
+
+def test_kline_order_limits_and_ranges(market: Market) -> None:
+    rows = market.kline_rows("linear", "BTCUSDT", "15", None, None, 200, NOW)
+    starts = [int(r[0]) for r in rows]
+    assert len(rows) == 200 and starts == sorted(starts, reverse=True)
+    assert all(a - b == 15 * MINUTE_MS for a, b in zip(starts, starts[1:]))
+    assert starts[0] <= NOW < starts[0] + 15 * MINUTE_MS                  # newest candle still open
+    start, end = starts[-1], starts[50]
+    ranged = market.kline_rows("linear", "BTCUSDT", "15", start, end, 1000, NOW)
+    assert ranged == rows[50:]
+    newest = market.kline_rows("linear", "BTCUSDT", "15", start, end, 10, NOW)
+    assert newest == rows[50:60]                                          # the rows nearest `end`
+    assert market.kline_rows("linear", "BTCUSDT", "15", end, start, 10, NOW) == []
+    future = market.kline_rows("linear", "BTCUSDT", "15", None, NOW + DAY_MS, 3, NOW)
+    assert int(future[0][0]) == starts[0]                                 # never past "now"
+
+
+def test_kline_before_launch_returns_fewer_rows(market: Market) -> None:
+    rows = market.kline_rows("linear", "TRUMPUSDT", "D", None, _ms("2025-01-25"), 30, _ms("2025-02-01"))
+    assert len(rows) == 8 and rows[-1][0] == str(_ms("2025-01-18"))
+    assert market.kline_rows("linear", "TRUMPUSDT", "D", None, None, 30, NOW) == []     # not listed yet
+    monthly = market.kline_rows("linear", "BTCUSDT", "M", None, None, 200, NOW)
+    assert len(monthly) == 52 and monthly[-1][0] == str(_ms("2020-03-01"))
+
+
+def test_open_kline_row_matches_the_live_price(market: Market) -> None:
+    for t in (NOW, NOW + 700, NOW + 41_300):
+        for interval in ("1", "60", "D", "W"):
+            row = market.kline_rows("linear", "ETHUSDT", interval, None, None, 1, t)[0]
+            last = market.last_price("linear", "ETHUSDT", t)
+            assert Decimal(row[4]) == last and Decimal(row[3]) <= last <= Decimal(row[2])
+        mark_row = market.kline_rows("linear", "ETHUSDT", "5", None, None, 1, t, "mark")[0]
+        assert len(mark_row) == 5 and Decimal(mark_row[4]) == market.mark_price("linear", "ETHUSDT", t)
+
+
+def test_kline_prices_use_price_scale_and_volumes_qty_scale(market: Market) -> None:
+    for cat, symbol in (("linear", "BTCUSDT"), ("linear", "DOGEUSDT"), ("spot", "BTCUSDT"), ("inverse", "BTCUSD")):
+        inst = market.instrument(cat, symbol)
+        for row in market.kline_rows(cat, symbol, "60", None, None, 5, NOW):
+            for price in row[1:5]:
+                assert len(price.partition(".")[2]) == inst.price_scale
+            assert len(row[5].partition(".")[2]) == inst.qty_scale
+
+
+def test_trades_newest_first_follow_the_path(market: Market) -> None:
+    trades = market.trades("linear", "SOLUSDT", NOW, 500)
+    assert len(trades) == 500
+    times = [int(t["time"]) for t in trades]
+    assert times == sorted(times, reverse=True) and times[0] <= NOW
+    assert len({t["execId"] for t in trades}) == 500
+    for t in trades[:50]:
+        assert Decimal(t["price"]) == market.last_price("linear", "SOLUSDT", int(t["time"]))
+    assert {t["side"] for t in trades} == {"Buy", "Sell"}
+    assert market.trades("linear", "SOLUSDT", NOW, 7) == trades[:7]
+    for a, b in zip(trades[1:], trades):                                  # an uptick is a Buy
+        if Decimal(b["price"]) > Decimal(a["price"]):
+            assert b["side"] == "Buy"
+
+
+def test_tickers_agree_with_price_and_klines(market: Market) -> None:
+    t = market.ticker("linear", "BTCUSDT", NOW)
+    assert Decimal(t["lastPrice"]) == market.last_price("linear", "BTCUSDT", NOW)
+    assert Decimal(t["bid1Price"]) <= Decimal(t["lastPrice"]) <= Decimal(t["ask1Price"])
+    assert Decimal(t["lowPrice24h"]) <= Decimal(t["lastPrice"]) <= Decimal(t["highPrice24h"])
+    pct = Decimal(t["lastPrice"]) / Decimal(t["prevPrice24h"]) - 1
+    assert abs(pct - Decimal(t["price24hPcnt"])) < Decimal("0.000001")
+    assert int(t["nextFundingTime"]) % (8 * 3_600_000) == 0 and 0 < int(t["nextFundingTime"]) - NOW <= 8 * 3_600_000
+    assert abs(Decimal(t["fundingRate"])) < Decimal("0.00375")
+    assert all(isinstance(v, str) for v in t.values())
+    assert len(market.tickers("linear", NOW)) == len([i for i in market.instruments("linear") if i.launch_ms <= NOW])
+    assert [x["symbol"] for x in market.tickers("option", NOW, base_coin="ETH")] == \
+        [i.symbol for i in market.instruments("option") if i.base_coin == "ETH"]
+
+
+def test_funding_history(market: Market) -> None:
+    rows = market.funding_history("linear", "BTCUSDT", None, None, 200, NOW)
+    stamps = [int(r["fundingRateTimestamp"]) for r in rows]
+    assert len(rows) == 200 and stamps[0] <= NOW and all(s % (8 * 3_600_000) == 0 for s in stamps)
+    assert all(a - b == 8 * 3_600_000 for a, b in zip(stamps, stamps[1:]))
+    ranged = market.funding_history("linear", "BTCUSDT", stamps[20], stamps[5], 200, NOW)
+    assert ranged == rows[5:21]
+
+
+def test_open_interest_pages_join_up(market: Market) -> None:
+    page1, cur = market.open_interest_history("linear", "BTCUSDT", "1h", None, None, 5, None, NOW)
+    page2, _ = market.open_interest_history("linear", "BTCUSDT", "1h", None, None, 5, cur, NOW)
+    both, _ = market.open_interest_history("linear", "BTCUSDT", "1h", None, None, 10, None, NOW)
+    assert page1 + page2 == both
+    assert decode_cursor(encode_cursor(123)) == 123 and decode_cursor("not a cursor!") is None
+
+
+def test_instruments_paging_and_items(market: Market) -> None:
+    seen, cursor = [], None
+    while True:
+        page = market.instruments_page("linear", limit=7, cursor=cursor)
+        seen += [i["symbol"] for i in page["list"]]
+        cursor = page["nextPageCursor"]
+        if not cursor:
+            break
+    assert seen == [i.symbol for i in market.instruments("linear")]
+    spot = market.instruments_page("spot", limit=1)
+    assert "nextPageCursor" not in spot and len(spot["list"]) == len(market.instruments("spot"))
+    info = instrument_info(market.instrument("linear", "BTCUSDT"))
+    assert info["priceFilter"]["tickSize"] == "0.10" and info["priceScale"] == "2"
+    assert info["lotSizeFilter"]["qtyStep"] == "0.001" and info["fundingInterval"] == 480

@@ -1,0 +1,85 @@
+"""The wire log: bounded, newest last, API key masked, raw query and body kept."""
+from __future__ import annotations
+
+import json
+import time
+
+import requests
+from aiohttp import web
+
+from helpers import signing
+from helpers.exchange import envelope
+from helpers.exchange.accounts import Accounts
+from helpers.exchange.app import create_app
+from helpers.exchange.runner import LocalExchange
+from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from helpers.exchange.wirelog import BODY_LIMIT, WireLog, mask_key
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/v5/market/time")
+async def _time(request: web.Request) -> web.Response:
+    return envelope.ok({})
+
+
+@routes.post("/v5/order/create")
+async def _create(request: web.Request) -> web.Response:
+    return envelope.ok({})
+
+
+def test_mask_key_keeps_four_characters():
+    assert mask_key("demo-api-key") == "demo****"
+    assert mask_key("ab") == "ab****"
+
+
+def test_log_is_bounded_and_newest_last():
+    wire = WireLog(size=3)
+    for i in range(5):
+        wire.record(i, "GET", f"/p{i}?n={i}", {}, None, 200, b'{"retCode":0,"retMsg":"OK"')
+    entries = wire.entries()
+    assert len(wire) == 3 and [e["path"] for e in entries] == ["/p2", "/p3", "/p4"]
+    assert [e["query"] for e in wire.entries(2)] == ["n=3", "n=4"]
+    assert wire.entries(0) == []
+    wire.clear()
+    assert wire.entries() == []
+
+
+def test_entry_fields_masking_and_truncation():
+    wire = WireLog(size=10)
+    headers = {"X-BAPI-API-KEY": "abcdefgh", "X-BAPI-SIGN": "ff", "Content-Type": "application/json",
+               "Cookie": "secret"}
+    wire.record(7, "POST", "/v5/order/create", headers, b"x" * (BODY_LIMIT + 50), 200, b'{"retCode":10004,"r')
+    entry = wire.entries()[0]
+    assert entry["headers"] == {"X-BAPI-API-KEY": "abcd****", "X-BAPI-SIGN": "ff", "Content-Type": "application/json"}
+    assert entry["retCode"] == 10004 and entry["status"] == 200 and entry["time"] == 7
+    assert len(entry["body"]) == BODY_LIMIT + 1 and entry["body"].endswith("…")
+
+
+def test_size_zero_keeps_nothing():
+    wire = WireLog(size=0)
+    wire.record(1, "GET", "/", {}, None, 200, None)
+    assert wire.entries() == []
+
+
+def test_wire_over_http_shows_what_was_sent():
+    config = ExchangeConfig(ip_limit=False, wire_log_size=4)
+    with LocalExchange(config, lambda c: create_app(c, routes=[routes], market=object(), accounts=Accounts(None))) as exchange:
+        session = requests.Session()
+        body = '{"category":"linear"}'
+        headers = signing.signed_headers(DEMO_API_KEY, DEMO_API_SECRET, int(time.time() * 1000), body)
+        session.post(exchange.url + "/v5/order/create", data=body, headers=headers)
+        session.get(exchange.url + "/v5/market/time?b=2&a=1")
+        session.get(exchange.url + "/v5/nowhere")
+        shown = session.get(exchange.url + "/local/wire?limit=3").json()
+        assert [e["path"] for e in shown] == ["/v5/order/create", "/v5/market/time", "/v5/nowhere"]
+        post, get, missing = shown
+        assert post["body"] == body and post["headers"]["X-BAPI-API-KEY"] == "demo****"
+        assert post["headers"]["X-BAPI-SIGN"] == headers["X-BAPI-SIGN"] and post["retCode"] == 0
+        assert DEMO_API_KEY not in json.dumps(shown)
+        assert get["query"] == "b=2&a=1" and get["headers"] == {}
+        assert (missing["status"], missing["retCode"]) == (404, 10017)
+        assert len(exchange.wire.entries()) == 3          # /local/ requests are not logged
+        for _ in range(6):
+            session.get(exchange.url + "/v5/market/time")
+        assert len(exchange.wire.entries()) == 4          # bounded by wire_log_size
