@@ -75,8 +75,10 @@ def run(python: Path, *args: str, env: dict[str, str] | None = None) -> int:
 
 
 def lab(python: Path, extra: list[str]) -> int:
-    first = NOTEBOOKS / "00_start_here.ipynb"
-    target = [str(first.relative_to(ROOT))] if first.exists() else []
+    # Serve the whole folder (so helpers/ and the README are one click away) and open the first notebook.
+    target = [f"--ServerApp.root_dir={ROOT}", "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"]
+    if getattr(os, "geteuid", lambda: 1)() == 0:  # containers often run as root; Jupyter refuses that by default
+        extra = ["--allow-root", *extra]
     return run(python, "-m", "jupyter", "lab", *target, *extra)
 
 
