@@ -22,6 +22,10 @@ The same cell works in every environment (see :mod:`helpers.config`):
     but every method that places or amends an order raises
     :class:`MainnetOrdersDisabled` before anything is sent.
 
+WebSockets: :func:`websocket` returns pybit's ``WebSocket`` (a public channel
+or ``private``) or ``WebSocketTrading`` (``trade``) for the same environment;
+for ``local`` it dials the same local exchange.
+
 The module is organised around one question, "which base address and which keys
 for this environment?" (:func:`_local_base_url` and :mod:`helpers.urls`). REST
 sessions (:func:`http`) answer it with ``urls.rest_url``; WebSocket connections
@@ -34,9 +38,9 @@ import threading
 from typing import Any, Callable
 
 import pybit
-from pybit.unified_trading import HTTP
+from pybit.unified_trading import HTTP, WebSocket, WebSocketTrading
 
-from . import config, logs
+from . import config, logs, stream, urls
 from .exchange.settings import ExchangeConfig
 
 ORDER_METHODS: tuple[str, ...] = (
@@ -207,3 +211,143 @@ def session_info() -> dict[str, str]:
         "orders": orders,
         "pybit": pybit.VERSION,
     }
+
+
+# -- WebSocket ---------------------------------------------------------------------------------
+
+WS_CHANNELS: tuple[str, ...] = urls.CHANNELS
+"""Channels :func:`websocket` accepts: ``spot``, ``linear``, ``inverse``, ``option``, ``private``, ``trade``."""
+
+PUBLIC_WS_CHANNELS: tuple[str, ...] = ("spot", "linear", "inverse", "option")
+
+WS_DEFAULTS: dict[str, Any] = {
+    "restart_on_error": True,     # reconnect and resubscribe after a dropped connection (pybit's default)
+    "retries": 10,                # connection attempts before pybit gives up (0 = forever)
+    "ping_interval": 20,          # seconds between pings, as Bybit asks
+    "ping_timeout": 10,           # no pong within this → reconnect
+    "private_auth_expire": 10,    # auth signature valid for 10 s (pybit's 1 s fails on a slow machine)
+}
+"""Defaults :func:`websocket` passes to pybit unless you pass your own value."""
+
+
+class LocalWebSocket(WebSocket):
+    """pybit's ``WebSocket``, dialling the local exchange instead of ``stream.bybit.com``.
+
+    pybit keeps an address template (``wss://{SUBDOMAIN}.{DOMAIN}.com/v5/public/linear``)
+    and fills it in inside ``_connect(url)``, called when the socket is created
+    and again on every reconnect. This subclass overrides only ``_connect``, to
+    hand pybit the local address (``ws://127.0.0.1:PORT/v5/public/linear``)
+    instead; a URL without ``{...}`` passes pybit's formatting unchanged.
+    Everything else (pings, auth, subscribing, reconnecting and resubscribing)
+    is pybit's own code.
+    """
+
+    def __init__(self, channel_type: str, local_ws_url: str, **kwargs: Any) -> None:
+        self.local_ws_url = local_ws_url
+        super().__init__(channel_type, **kwargs)
+
+    def _connect(self, url: str) -> None:
+        super()._connect(self.local_ws_url)
+
+
+class LocalWebSocketTrading(WebSocketTrading):
+    """pybit's ``WebSocketTrading`` (orders over ``/v5/trade``), dialling the local exchange.
+
+    Same single difference as :class:`LocalWebSocket`: ``_connect`` is handed
+    the local address.
+    """
+
+    def __init__(self, local_ws_url: str, **kwargs: Any) -> None:
+        self.local_ws_url = local_ws_url
+        super().__init__(**kwargs)
+
+    def _connect(self, url: str) -> None:
+        super()._connect(self.local_ws_url)
+
+
+def _refuse_mainnet_trade() -> None:
+    raise MainnetOrdersDisabled(
+        f"websocket('trade') was refused: it opens order entry on Bybit mainnet, where orders use real money. "
+        f"If you really mean to, set {config.ALLOW_ORDERS_VARIABLE}=1 (environment variable or .env). "
+        f"To practise, use BYBIT_ENV=local or testnet. Nothing was sent."
+    )
+
+
+def websocket(channel: str, raw: bool = False, **kwargs: Any) -> WebSocket | WebSocketTrading:
+    """A pybit WebSocket for ``channel`` in the chosen environment, connected and ready.
+
+    ``channel`` is ``spot``, ``linear``, ``inverse`` or ``option`` (market data
+    of that category), ``private`` (your orders, executions, positions,
+    wallet; authenticated with the configured keys) or ``trade`` (placing
+    orders over the socket: a ``WebSocketTrading``)::
+
+        ws = connect.websocket("linear")
+        ws.ticker_stream("BTCUSDT", callback)       # or helpers.stream.collect(ws, ...)
+        ws.exit()                                   # close it when done
+
+    Where it connects:
+
+    ``local``    the local exchange (``ws://127.0.0.1:PORT/v5/...``), through
+                 :class:`LocalWebSocket`, which differs from pybit's class only
+                 in the address it dials.
+    ``testnet``  ``testnet=True``.
+    ``demo``     ``private`` with ``demo=True`` (``stream-demo``). Public channels
+                 connect to **mainnet's** public stream: demo trading has no public
+                 streams of its own (its market data is mainnet's), although pybit's
+                 ``demo=True`` would dial ``stream-demo`` for them too. ``trade``
+                 is refused: Bybit offers no WebSocket order entry on demo.
+    ``mainnet``  the real exchange. ``trade`` is refused unless
+                 ``BYBIT_ALLOW_MAINNET_ORDERS=1`` (as :func:`http` refuses orders).
+
+    Keyword arguments go to pybit (``ping_interval=``, ``retries=``,
+    ``trace_logging=True`` to print every frame, ...); :data:`WS_DEFAULTS` are
+    used for those you leave out. ``testnet=`` and ``demo=`` are refused:
+    ``BYBIT_ENV`` chooses.
+
+    ``raw=True`` (public and private channels) asks pybit to pass every message
+    on **as received** (pybit's ``callback_function=`` argument with a
+    :class:`helpers.stream.RawRouter`): order-book and ticker deltas stay
+    deltas, as :class:`helpers.orderbook.OrderBook` needs, instead of pybit's
+    merged copy labelled ``"snapshot"``. Callbacks are still registered with
+    ``ws.subscribe``/``ws.*_stream``; replies (subscribe, auth) collect in
+    ``ws.course_router.replies``.
+    """
+    clash = [name for name in _ENVIRONMENT_ARGUMENTS if name in kwargs]
+    if clash:
+        raise TypeError(
+            f"websocket() chooses the environment from BYBIT_ENV, so {', '.join(clash)}= cannot be passed; "
+            f"set BYBIT_ENV=testnet or BYBIT_ENV=demo instead (in the environment or .env)"
+        )
+    if channel not in WS_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; choose one of: {', '.join(WS_CHANNELS)} "
+                         f"(a public channel is the category: 'linear' for USDT perpetuals, 'spot', ...)")
+    if raw and channel == "trade":
+        raise ValueError("raw=True is for streams; the trade channel answers each request through its callback")
+    logs.setup_logging()
+    settings = config.settings()
+    if settings.env == "demo" and channel == "trade":
+        urls.ws_url("demo", "trade")          # raises ValueError explaining that demo has no WS order entry
+    if settings.env == "mainnet" and channel == "trade" and not settings.allow_mainnet_orders:
+        _refuse_mainnet_trade()
+    options = {**WS_DEFAULTS, **kwargs, "testnet": settings.env == "testnet"}   # pybit requires testnet=
+    if channel in ("private", "trade"):
+        options.setdefault("api_key", settings.api_key)
+        options.setdefault("api_secret", settings.api_secret)
+    router = None
+    if raw:
+        router = stream.RawRouter()
+        options["callback_function"] = router
+    if settings.env == "local":
+        address = urls.ws_url("local", channel, local_url=_local_base_url(settings))
+        if channel == "trade":
+            ws: Any = LocalWebSocketTrading(address, **options)
+        else:
+            ws = LocalWebSocket(channel, address, **options)
+    else:
+        if settings.env == "demo" and channel == "private":
+            options["demo"] = True      # public channels stay on mainnet's stream (see above)
+        ws = WebSocketTrading(**options) if channel == "trade" else WebSocket(channel, **options)
+    if router is not None:
+        router.ws = ws
+        ws.course_router = router
+    return ws

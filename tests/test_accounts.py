@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers.exchange.accounts import Accounts, Position, fmt, fmt_dp, money
-from helpers.exchange.matching import place_order
+from helpers.exchange.envelope import encode
+from helpers.exchange.matching import amend_order, cancel_all, cancel_order, place_order, set_leverage, sweep_account
 from helpers.exchange.params import Params
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -136,3 +137,98 @@ def test_accounts_sweep_fills_resting_orders(market):
     accounts.sweep(market, NOW + 200)
     assert o.status == "Filled" and a.positions["ETHUSDT"].avg_price == 2990
     assert a.executions[-1].is_maker and a.executions[-1].fee == D("1495") * D("0.0002")
+
+
+# ---- the cached wallet view -----------------------------------------------------------------
+COIN_CHOICES = (None, ["USDT", "BTC"], [], ["ETH", "SOL"])
+
+
+def assert_fresh(a, market) -> None:
+    """The cached bytes equal a fresh computation, for every kind of ``coin`` filter."""
+    for coins in COIN_CHOICES:
+        assert a.wallet_balance_json(market, NOW, coins) == encode({"list": [a.wallet_balance(market, NOW, coins)]})
+
+
+def test_wallet_json_is_cached_until_something_changes(market):
+    a = Accounts(market).add("k", "s")
+    assert_fresh(a, market)
+    first = a.wallet_balance_json(market, NOW)
+    assert a.wallet_balance_json(market, NOW + 1) is first              # same state, same prices: reused
+    spot = Params(dict(category="spot", symbol="BTCUSDT", side="Buy", orderType="Market", qty="1000"))
+    place_order(a, market, spot, NOW)                                   # a fill, at the very same ms
+    after = a.wallet_balance_json(market, NOW)
+    assert after != first and b'"coin":"BTC"' in after
+    assert_fresh(a, market)
+
+
+def test_wallet_json_follows_every_kind_of_change(market):
+    a = Accounts(market).add("k", "s")
+    place = lambda **kw: place_order(a, market, Params(kw), NOW)  # noqa: E731
+    steps = [
+        lambda: place(category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.5"),
+        lambda: market.prices.__setitem__("BTCUSDT", D("101000.1")),       # the price moves, nothing else
+        lambda: place(category="linear", symbol="ETHUSDT", side="Buy", orderType="Limit", qty="1",
+                      price="2000", orderLinkId="eth-rest"),
+        lambda: amend_order(a, market, Params(dict(category="linear", symbol="ETHUSDT",
+                                                   orderLinkId="eth-rest", price="1900")), NOW),
+        lambda: set_leverage(a, market, Params(dict(category="linear", symbol="BTCUSDT",
+                                                    buyLeverage="5", sellLeverage="5")), NOW),
+        lambda: place(category="spot", symbol="BTCUSDT", side="Sell", orderType="Limit", qty="0.25",
+                      price="200000", orderLinkId="spot-rest"),
+        lambda: cancel_order(a, market, Params(dict(category="spot", symbol="BTCUSDT",
+                                                    orderLinkId="spot-rest")), NOW),
+        lambda: place(category="spot", symbol="ETHUSDT", side="Buy", orderType="Limit", qty="1",
+                      price="2099"),
+        lambda: market.prices.__setitem__("ETHUSDT", D("2099")),
+        lambda: sweep_account(a, market, NOW),          # the spot buy fills: same prices, new balances
+        lambda: cancel_all(a, market, Params(dict(category="linear", symbol="ETHUSDT")), NOW),
+    ]
+    previous = a.wallet_balance_json(market, NOW)
+    for step in steps:
+        step()
+        assert_fresh(a, market)
+        current = a.wallet_balance_json(market, NOW)
+        assert current != previous        # every step changed the answer (none is a no-op)
+        previous = current
+    assert not a.open_ids and a.wallet["ETH"] == D("10.999")
+
+
+def test_wallet_json_asked_by_a_listener_during_an_operation(market):
+    """A listener that asks for the wallet while an operation publishes sees the new state."""
+    a = Accounts(market).add("k", "s")
+    a.wallet_balance_json(market, NOW)                       # cached before the operation
+    answers = []
+    a.listeners.append(lambda topic, data: answers.append(
+        (a.wallet_balance_json(market, NOW), encode({"list": [a.wallet_balance(market, NOW)]}))))
+    place_order(a, market, Params(dict(category="spot", symbol="ETHUSDT", side="Sell",
+                                       orderType="Market", qty="0.1")), NOW)
+    assert answers and all(cached == fresh for cached, fresh in answers)
+    assert_fresh(a, market)
+
+
+def test_wallet_json_after_an_operation_that_failed_half_way(market, monkeypatch):
+    """A change cut short by an error is still seen: the version moves before and after each operation."""
+    import helpers.exchange.matching as matching
+
+    a = Accounts(market).add("k", "s")
+    before = a.wallet_balance_json(market, NOW)
+
+    def half_done(account, *args, **kwargs):
+        account.wallet["USDT"] -= 1
+        raise RuntimeError("bug in the middle of a fill")
+
+    monkeypatch.setattr(matching, "_take_then_rest", half_done)
+    with pytest.raises(RuntimeError):
+        place_order(a, market, Params(dict(category="spot", symbol="BTCUSDT", side="Buy",
+                                           orderType="Market", qty="1000")), NOW)
+    assert a.wallet_balance_json(market, NOW) != before
+    assert_fresh(a, market)
+
+
+def test_wallet_json_after_an_edit_by_hand_and_touch(market):
+    a = Accounts(market).add("k", "s")
+    a.wallet_balance_json(market, NOW)
+    a.wallet["SOL"] = D("3")
+    a.touch()                                  # what code that edits an account by hand must do
+    assert b'"coin":"SOL"' in a.wallet_balance_json(market, NOW)
+    assert_fresh(a, market)

@@ -144,6 +144,34 @@ def test_tickers_agree_with_price_and_klines(market: Market) -> None:
         [i.symbol for i in market.instruments("option") if i.base_coin == "ETH"]
 
 
+def test_cached_prices_and_ticker_bytes_are_exact() -> None:
+    """Prices and ticker bytes are cached per 100 ms step; every millisecond of a step must agree."""
+    import random
+
+    from helpers.exchange.envelope import encode
+    from helpers.exchange.prices import STEP_MS
+
+    fresh = Market(7, now_ms=NOW)                  # its own caches, untouched by other tests
+    rng = random.Random(3)
+    opt = next(i for i in fresh.instruments("option") if i.launch_ms <= NOW)
+    cases = [("linear", "BTCUSDT"), ("spot", "ETHUSDT"), ("inverse", "BTCUSD"), ("option", opt.symbol)]
+    for category, symbol in cases:
+        inst = fresh.instrument(category, symbol)
+        for _ in range(40):
+            t = NOW - rng.randrange(0, 3 * DAY_MS)
+            for ms in (t, t - t % STEP_MS, t - t % STEP_MS + STEP_MS - 1):      # any ms of the step
+                assert fresh.last_price(category, symbol, ms) == fresh._decimal(inst, fresh.last_ticks(inst, ms))
+                assert fresh.mark_price(category, symbol, ms) == fresh._decimal(inst, fresh.mark_ticks(inst, ms))
+                assert str(fresh.last_price(category, symbol, ms)) == fresh._fmt[(category, symbol)].price(
+                    fresh.last_ticks(inst, ms))                                  # same digits, same exponent
+        for ms in (NOW, NOW + 1, NOW + 99, NOW + 100, NOW + 250):
+            assert fresh.ticker_json(category, symbol, ms) == encode(fresh.ticker(category, symbol, ms))
+    # a new step gives a new answer object, not the previous step's
+    t0 = NOW - NOW % STEP_MS
+    assert fresh.ticker_json("linear", "BTCUSDT", t0) is fresh.ticker_json("linear", "BTCUSDT", t0 + 99)
+    assert fresh.ticker_json("linear", "BTCUSDT", t0) is not fresh.ticker_json("linear", "BTCUSDT", t0 + 100)
+
+
 def test_funding_history(market: Market) -> None:
     rows = market.funding_history("linear", "BTCUSDT", None, None, 200, NOW)
     stamps = [int(r["fundingRateTimestamp"]) for r in rows]

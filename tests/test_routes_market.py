@@ -211,3 +211,32 @@ def test_option_orderbook_limit_max_is_25() -> None:
     symbol = MARKET_FOR_TESTS.instruments("option")[0].symbol
     body = one("/v5/market/orderbook", category="option", symbol=symbol, limit=26)
     assert body["retCode"] == 10001 and "limit" in body["retMsg"]
+
+
+def test_one_symbol_tickers_bytes_are_those_of_the_plain_envelope(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The single-symbol reply is written around cached bytes; it must equal ``envelope.ok`` of the rows."""
+    import helpers.exchange.routes_market as routes_market
+
+    from helpers.exchange.clock import now_ms
+
+    t = now_ms()                                   # frozen for the handler and both envelopes
+    monkeypatch.setattr(routes_market, "now_ms", lambda: t)
+    monkeypatch.setattr(envelope, "now_ms", lambda: t)
+    cases = [("linear", "BTCUSDT"), ("spot", "ETHUSDT"), ("inverse", "BTCUSD"),
+             ("option", next(i.symbol for i in MARKET_FOR_TESTS.instruments("option") if i.launch_ms <= t))]
+
+    async def go() -> list[tuple[bytes, str]]:
+        app = web.Application(middlewares=[_stand_in])
+        app[MARKET] = MARKET_FOR_TESTS
+        app.add_routes(routes)
+        async with TestClient(TestServer(app)) as client:
+            out = []
+            for category, symbol in cases:
+                resp = await client.get("/v5/market/tickers", params={"category": category, "symbol": symbol})
+                out.append((await resp.read(), resp.headers["Content-Type"]))
+            return out
+
+    for (category, symbol), (raw, content_type) in zip(cases, asyncio.run(go())):
+        rows = MARKET_FOR_TESTS.tickers(category, t, symbol=symbol)
+        assert raw == envelope.ok({"category": category, "list": rows}).body
+        assert content_type == "application/json; charset=utf-8"

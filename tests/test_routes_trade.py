@@ -203,6 +203,23 @@ def test_account_endpoints(api):
     assert r["retCode"] == 0 and r["retMsg"] == "" and r["result"]["apiKey"] == "k"
 
 
+def test_wallet_balance_sees_a_fill_at_once(api):
+    """The wallet reply is cached between changes; the request right after a fill must show it."""
+    def usdt() -> D:
+        res = ok(api.get("/v5/account/wallet-balance", accountType="UNIFIED", coin="USDT"))
+        return D(res["list"][0]["coin"][0]["walletBalance"])
+
+    assert usdt() == usdt() == 100000
+    ok(api.post("/v5/order/create", category="spot", symbol="BTCUSDT", side="Buy", orderType="Market",
+                qty="1000"))
+    assert usdt() == api.account.wallet["USDT"] < D("99000.1")   # spent at once, no stale answer
+    ok(api.post("/v5/order/create", category="linear", symbol="BTCUSDT", side="Buy", orderType="Market",
+                qty="0.01"))
+    after = ok(api.get("/v5/account/wallet-balance", accountType="UNIFIED"))["list"][0]
+    assert after == api.account.wallet_balance(api.market, 0)   # the fake market has one price at any time
+    assert D(after["totalInitialMargin"]) > 0
+
+
 # ---------------------------------------------------------------------------------------------
 # the real exchange, driven by pybit
 # ---------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from . import envelope
+from . import envelope, ws_public
 from .auth import authenticate
 from .clock import now_ms
 from .errors import PARAM_ERROR, ROUTE_NOT_FOUND, TOO_MANY_VISITS, BybitError
@@ -260,6 +260,14 @@ def create_app(
     app.middlewares.append(make_middleware(app))
     for table in bybit_routes() if routes is None else routes:
         app.router.add_routes(table)
+    # -- WebSockets: private stream and order entry (ws_private.py, ws_trade.py) --
+    from . import ws_common, ws_private, ws_trade
+
+    ws_common.setup(app)
+    ws_private.add_routes(app)      # /v5/private
+    ws_trade.add_routes(app)        # /v5/trade
+    # -- end of private/trade WebSockets --
+    ws_public.setup(app)   # WebSocket: /v5/public/{spot,linear,inverse,option}
     app.router.add_get("/local/wire", local_wire)
     app.router.add_get("/local/health", local_health)
     app.cleanup_ctx.append(_sweeper)

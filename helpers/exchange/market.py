@@ -26,6 +26,7 @@ from . import catalog
 from .book import Book, RawBook, mix64, synthesize, to_book
 from .catalog import DAY_MS, EPOCH_MS, Instrument, instrument_info
 from .clock import now_ms as _clock_now
+from .envelope import encode
 from .prices import (
     MINUTE_MS, STEP_MS, STEPS_PER_MINUTE, PriceModel, black_scholes, candle_index, candle_start,
     interval_minutes, key64, unit,
@@ -135,6 +136,8 @@ class Market:
         # a day of 1-minute rows is ~0.7 MB of strings: keep the last 128 chunks
         self._chunk = lru_cache(maxsize=128)(self._chunk_uncached)
         self._ticker = lru_cache(maxsize=4096)(self._ticker_uncached)
+        self._ticker_json = lru_cache(maxsize=1024)(self._ticker_json_uncached)
+        self._price = lru_cache(maxsize=4096)(self._price_uncached)
         self._window = lru_cache(maxsize=4096)(self._window_uncached)
         self._minute_trades = lru_cache(maxsize=256)(self._minute_trades_uncached)
 
@@ -196,13 +199,19 @@ class Market:
 
     def last_price(self, category: str, symbol: str, t_ms: int) -> Decimal:
         """The last traded price at ``t_ms`` (on the tick grid)."""
-        inst = self._index[(category, symbol)]
-        return self._decimal(inst, self.last_ticks(inst, t_ms))
+        return self._price(category, symbol, "last", t_ms // STEP_MS)
 
     def mark_price(self, category: str, symbol: str, t_ms: int) -> Decimal:
         """The mark price at ``t_ms``: index x (1 + small premium); options: Black-Scholes value."""
+        return self._price(category, symbol, "mark", t_ms // STEP_MS)
+
+    def _price_uncached(self, category: str, symbol: str, kind: str, bucket: int) -> Decimal:
+        """A last or mark price as a Decimal, once per 100 ms step (it cannot change within one:
+        the path moves every 100 ms, option prices every 1 s or 5 min)."""
         inst = self._index[(category, symbol)]
-        return self._decimal(inst, self.mark_ticks(inst, t_ms))
+        t_ms = bucket * STEP_MS
+        ticks = self.mark_ticks(inst, t_ms) if kind == "mark" else self.last_ticks(inst, t_ms)
+        return self._decimal(inst, ticks)
 
     def index_price(self, category: str, symbol: str, t_ms: int) -> Decimal:
         """The index price at ``t_ms`` (the price path itself; options: the underlying)."""
@@ -520,6 +529,18 @@ class Market:
     def ticker(self, category: str, symbol: str, t_ms: int) -> dict:
         """One ``tickers`` item at ``t_ms`` (cached per 100 ms, the path's resolution)."""
         return self._ticker(category, symbol, t_ms // STEP_MS)
+
+    def ticker_json(self, category: str, symbol: str, t_ms: int) -> bytes:
+        """:meth:`ticker` already encoded as JSON, also cached per 100 ms.
+
+        Within one 100 ms step the item cannot change (the price path moves in
+        steps of 100 ms), so its bytes are encoded once per step and reused by
+        every request in that step.
+        """
+        return self._ticker_json(category, symbol, t_ms // STEP_MS)
+
+    def _ticker_json_uncached(self, category: str, symbol: str, bucket: int) -> bytes:
+        return encode(self._ticker(category, symbol, bucket))
 
     def tickers(self, category: str, t_ms: int, symbol: str | None = None, base_coin: str | None = None,
                 exp_date: str | None = None) -> list[dict]:

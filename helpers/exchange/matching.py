@@ -34,10 +34,11 @@ Only ``spot`` and ``linear`` trade here; ``inverse`` and ``option`` orders get
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .accounts import (ONE, ZERO, Account, Execution, Order, Position, fmt, fmt_dp, new_exec_id,
                        new_order_id, next_seq, price_step)
@@ -90,6 +91,33 @@ def instrument_of(market: "Market", category: str, p: Params) -> "Instrument":
     if inst is None:
         raise unknown_symbol(category)
     return inst
+
+
+# --------------------------------------------------------------------------------------------
+# Marking an account as changed
+# --------------------------------------------------------------------------------------------
+Op = TypeVar("Op", bound=Callable[..., object])
+
+
+def changes_account(op: Op) -> Op:
+    """Bump the account's :attr:`~helpers.exchange.accounts.Account.version` before and after ``op``.
+
+    Every operation below that may change an account (its first argument) wears
+    this decorator, so views cached by version (``wallet_balance_json``) never
+    outlive a change: the bump before means a listener asking for the wallet
+    while the operation publishes is not served the answer from before it; the
+    bump after (in ``finally``) means nothing cached while it ran, nor a change
+    cut short by an error, outlives the operation.
+    """
+    @functools.wraps(op)
+    def run(account: Account, *args, **kwargs):
+        account.touch()
+        try:
+            return op(account, *args, **kwargs)
+        finally:
+            account.touch()
+
+    return run  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,6 +425,7 @@ def _take_then_rest(account: Account, market: "Market", order: Order, inst: "Ins
 # --------------------------------------------------------------------------------------------
 # Requests
 # --------------------------------------------------------------------------------------------
+@changes_account
 def place_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
     """``POST /v5/order/create``: validate, create, match. Returns the order (maybe finished)."""
     category = trading_category(p)
@@ -532,6 +561,7 @@ def _find_open(account: Account, p: Params, category: str, symbol: str, action: 
     return order
 
 
+@changes_account
 def cancel_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
     """``POST /v5/order/cancel``."""
     category = trading_category(p)
@@ -545,6 +575,7 @@ def cancel_order(account: Account, market: "Market", p: Params, now_ms: int) -> 
     return order
 
 
+@changes_account
 def cancel_all(account: Account, market: "Market", p: Params, now_ms: int) -> list[Order]:
     """``POST /v5/order/cancel-all``: every open order of the category matching the filter.
 
@@ -581,6 +612,7 @@ def scope_filter(market: "Market", category: str, p: Params, require: bool):
     return lambda s: True
 
 
+@changes_account
 def amend_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
     """``POST /v5/order/amend``: new ``qty`` and/or ``price`` for a resting order.
 
@@ -628,6 +660,7 @@ def amend_order(account: Account, market: "Market", p: Params, now_ms: int) -> O
     return order
 
 
+@changes_account
 def set_leverage(account: Account, market: "Market", p: Params, now_ms: int) -> None:
     """``POST /v5/position/set-leverage`` (one-way mode: buy and sell leverage equal)."""
     category = p.category(("linear", "inverse"))
@@ -657,6 +690,7 @@ def set_leverage(account: Account, market: "Market", p: Params, now_ms: int) -> 
     changes.publish(account, market, now_ms)
 
 
+@changes_account
 def sweep_account(account: Account, market: "Market", now_ms: int) -> None:
     """Fill (as maker, at their own price) the resting orders the last price has reached."""
     changes = Changes()

@@ -31,8 +31,9 @@ async def wallet_balance(request: web.Request) -> web.Response:
     coins = None
     if coins_param:
         coins = list(dict.fromkeys(c.strip().upper() for c in coins_param.split(",") if c.strip()))
-    item = request[ACCOUNT].wallet_balance(request.app[MARKET], now_ms(), coins)
-    return envelope.ok({"list": [item]})
+    # The wallet item is cached by account version and prices (see Account.wallet_balance_json):
+    # a client polling its balance gets the same bytes until something changes.
+    return envelope.ok_json(request[ACCOUNT].wallet_balance_json(request.app[MARKET], now_ms(), coins))
 
 
 @routes.get("/v5/account/info")

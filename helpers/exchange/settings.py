@@ -21,6 +21,8 @@ class ExchangeConfig:
     ``"teaching"`` (low limits, so a lesson hits one within a second).
     ``ip_limit`` may be set to ``False`` for benchmarks, which would otherwise be
     banned by the per-IP limit within a second.
+    ``ws_idle_timeout_s`` closes a WebSocket on which nothing happened (no frame
+    from the client, no data pushed to it) for that long: Bybit's 10 minutes.
     """
 
     host: str = "127.0.0.1"
@@ -32,3 +34,4 @@ class ExchangeConfig:
     allow_demo_key_remote: bool = False
     demo_account: bool = True
     extra_accounts: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    ws_idle_timeout_s: float = 600.0   # close a WebSocket after this long with no frame either way
