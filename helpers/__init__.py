@@ -10,5 +10,8 @@ Notebooks start with ``import helpers`` and then use:
 * :mod:`helpers.frames`   pybit results turned into pandas DataFrames
 * :mod:`helpers.klines`   kline intervals, times in milliseconds, long histories page by page
 * :mod:`helpers.plots`    candles with volume, order-book depth
+* :mod:`helpers.topics`   WebSocket topic names built and checked (``orderbook.50.BTCUSDT``)
+* :mod:`helpers.stream`   WebSocket messages collected safely: N messages or a condition, with a timeout
+* :mod:`helpers.orderbook` a local order book kept from raw snapshot and delta messages
 * :mod:`helpers.exchange` the local exchange that speaks Bybit's V5 protocol on loopback
 """

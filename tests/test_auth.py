@@ -190,3 +190,17 @@ def test_reference_test_vector():
     """The reference's worked example (secret ``test-secret``) matches our HMAC."""
     text = "1658384314791XXXXXXXXXX5000category=option&symbol=BTC-29JUL22-25000-C"
     assert signing.hmac_sha256_hex("test-secret", text) == "236d8f7132d3e4c8bad803010e296f3d07211356e54c01455b26c8229a682297"
+
+
+def test_expected_signature_reuses_the_keyed_hmac_without_carrying_state():
+    """Each request continues from a copy of the secret's keyed HMAC: same answer as a fresh HMAC, every time."""
+    from helpers.exchange.auth import expected_signature
+
+    cases = [("test-secret", "1658384314791XXXXXXXXXX5000", b"category=option&symbol=BTC-29JUL22-25000-C"),
+             ("test-secret", "1658384314792XXXXXXXXXX5000", b""),
+             ("other-secret", "1658384314791XXXXXXXXXX5000", b'{"a": 1}'),
+             ("test-secret", "1658384314791XXXXXXXXXX5000", "qty=1&note=café".encode())]
+    for _ in range(3):                              # repeated: the cached keyed object must stay untouched
+        for secret, prefix, payload in cases:
+            assert expected_signature(secret, prefix, payload) == signing.hmac_sha256_hex(secret, prefix.encode() + payload)
+    assert expected_signature(*cases[0]) == "236d8f7132d3e4c8bad803010e296f3d07211356e54c01455b26c8229a682297"

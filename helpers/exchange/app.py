@@ -43,9 +43,9 @@ from typing import Any, Awaitable, Callable, Iterable
 from aiohttp import web
 
 from . import envelope, ws_public
-from .auth import authenticate
+from .auth import authenticate, is_loopback
 from .clock import now_ms
-from .errors import PARAM_ERROR, ROUTE_NOT_FOUND, TOO_MANY_VISITS, BybitError
+from .errors import PARAM_ERROR, PERMISSION_DENIED, ROUTE_NOT_FOUND, TOO_MANY_VISITS, BybitError
 from .limits import RateLimiter
 from .params import Params
 from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
@@ -180,7 +180,15 @@ def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Aw
 
 # -- /local/: the exchange's own pages ------------------------------------------------
 async def local_wire(request: web.Request) -> web.Response:
-    """``GET /local/wire?limit=N``: the newest N wire-log entries, oldest first, as a JSON list."""
+    """``GET /local/wire?limit=N``: the newest N wire-log entries, oldest first, as a JSON list.
+
+    Served to this machine only: on a classroom server the log holds every
+    student's requests (keys masked, signatures not), which another student
+    could replay within their receive window.
+    """
+    if not is_loopback(request.remote):
+        return _json(_envelope_bytes(PERMISSION_DENIED, "The wire log is served to the exchange's own machine "
+                                                        "only; read it there."), status=403)
     raw = request.query.get("limit", "")
     try:
         limit = int(raw) if raw else None

@@ -72,9 +72,23 @@ def demo_key_refused() -> BybitError:
     )
 
 
+_keyed_hmacs: dict[str, "hmac.HMAC"] = {}
+
+
 def expected_signature(secret: str, prefix: str, payload: bytes) -> str:
-    """HMAC-SHA256 hex of ``prefix + payload`` (prefix = timestamp + key + recv_window)."""
-    mac = hmac.new(secret.encode(), prefix.encode(), sha256)
+    """HMAC-SHA256 hex of ``prefix + payload`` (prefix = timestamp + key + recv_window).
+
+    Keying an HMAC with the secret costs as much as hashing a short request, so
+    each secret's keyed HMAC is made once and every request continues from a
+    ``copy()`` of it; the cached object itself is never updated.
+    """
+    keyed = _keyed_hmacs.get(secret)
+    if keyed is None:
+        keyed = hmac.new(secret.encode(), digestmod=sha256)
+        if len(_keyed_hmacs) < 10_000:
+            _keyed_hmacs[secret] = keyed
+    mac = keyed.copy()
+    mac.update(prefix.encode())
     mac.update(payload)
     return mac.hexdigest()
 
