@@ -13,5 +13,11 @@ Notebooks start with ``import helpers`` and then use:
 * :mod:`helpers.topics`   WebSocket topic names built and checked (``orderbook.50.BTCUSDT``)
 * :mod:`helpers.stream`   WebSocket messages collected safely: N messages or a condition, with a timeout
 * :mod:`helpers.orderbook` a local order book kept from raw snapshot and delta messages
+* :mod:`helpers.limits`   Bybit's rate limits as data (IP, per endpoint, WebSocket, and their history)
+* :mod:`helpers.ratelimit` a limiter that paces calls to the budget the rate-limit headers report
+* :mod:`helpers.polling`  REST polling and the WebSocket measured side by side
+* :mod:`helpers.history`  every symbol's candles downloaded in bulk, cached on disk
+* :mod:`helpers.analysis` returns, correlations, the most correlated pair and its spread
+* :mod:`helpers.doctor`   ``python -m helpers.doctor``: the setup check to run before asking for help
 * :mod:`helpers.exchange` the local exchange that speaks Bybit's V5 protocol on loopback
 """
