@@ -141,6 +141,42 @@ def _local_base_url(settings: config.Settings) -> str:
     return settings.local_url or local_exchange().url
 
 
+def base_url() -> str:
+    """The address :func:`http` and :func:`websocket` use on ``BYBIT_ENV=local``.
+
+    The shared server's (``BYBIT_LOCAL_URL``) when one is set, otherwise the
+    exchange in this kernel (started if needed). Notebooks build raw requests
+    and raw WebSocket connections on it, so they reach the same server, with
+    the same keys, as pybit does::
+
+        urls.ws_url("local", "private", local_url=connect.base_url())
+    """
+    settings = config.settings()
+    if settings.env != "local":
+        raise config.ConfigError(f"base_url() is the local exchange's address, but BYBIT_ENV={settings.env}; "
+                                 f"use urls.rest_url({settings.env!r}) or urls.ws_url({settings.env!r}, channel)")
+    return _local_base_url(settings)
+
+
+def wire(limit: int | None = None) -> list[dict[str, Any]]:
+    """The last ``limit`` requests the local exchange received, oldest first (API keys masked).
+
+    Each entry has ``method``, ``path``, ``query``, ``body``, ``headers``,
+    ``status`` and ``retCode``: exactly what pybit put on the wire. Only the
+    exchange in this kernel shows its log: a shared classroom server
+    (``BYBIT_LOCAL_URL``) keeps every student's requests on the instructor's
+    machine, so this raises and says how to see your own.
+    """
+    settings = config.settings()
+    if settings.env != "local" or settings.local_url is not None:
+        where = (f"the shared server {settings.local_url} keeps its log on its own machine"
+                 if settings.env == "local" else f"Bybit's {settings.env} servers show no wire log")
+        raise config.ConfigError(f"no wire log to show: {where}. To see what pybit sends, run this notebook "
+                                 f"with BYBIT_ENV=local and without BYBIT_LOCAL_URL (a private exchange "
+                                 f"starts in the kernel).")
+    return local_exchange().wire.entries(limit)
+
+
 _ENVIRONMENT_ARGUMENTS = ("testnet", "demo")
 
 

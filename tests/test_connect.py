@@ -249,3 +249,23 @@ def test_shared_server_from_bybit_local_url(env):
         assert session.get_server_time()["retCode"] == 0
         assert shared.wire.entries(1)[0]["path"] == "/v5/market/time"
         assert connect.local_exchange().url != shared.url   # the kernel's own exchange was not used
+
+
+def test_base_url_and_wire_follow_the_exchange_the_sessions_use(monkeypatch):
+    monkeypatch.setenv("BYBIT_ENV", "local")
+    monkeypatch.delenv("BYBIT_LOCAL_URL", raising=False)
+    session = connect.http()
+    assert connect.base_url() == session.endpoint == connect.local_exchange().url
+    session.get_server_time()
+    assert connect.wire(limit=1)[-1]["path"] == "/v5/market/time"
+
+    monkeypatch.setenv("BYBIT_LOCAL_URL", "http://127.0.0.1:9")
+    assert connect.base_url() == "http://127.0.0.1:9"
+    with pytest.raises(config.ConfigError, match="keeps its log on its own machine"):
+        connect.wire()
+
+    monkeypatch.setenv("BYBIT_ENV", "testnet")
+    monkeypatch.setenv("BYBIT_API_KEY", "k")
+    monkeypatch.setenv("BYBIT_API_SECRET", "s")
+    with pytest.raises(config.ConfigError, match="rest_url"):
+        connect.base_url()
