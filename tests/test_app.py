@@ -1,8 +1,6 @@
 """The middleware's promises: envelopes everywhere, 404s, 10001 for bad bodies, never a 500."""
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 
 import pytest

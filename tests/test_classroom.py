@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import aiohttp

@@ -5,7 +5,6 @@ import contextlib
 import importlib.util
 import inspect
 import logging
-import os
 import time
 
 import pybit
@@ -18,17 +17,6 @@ from helpers import config, connect, logs
 
 KEY = "AbCdEfGhIjKlMnOpQr"
 SECRET = "0123456789abcdef0123456789abcdef0123"
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    """Start from no BYBIT_* variables and no .env; returns monkeypatch for setting some."""
-    for name in list(os.environ):
-        if name.startswith("BYBIT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(config, "find_dotenv", lambda usecwd=True: "")
-    return monkeypatch
 
 
 @pytest.fixture

@@ -1,29 +1,17 @@
 """helpers.connect.websocket(): the local exchange through pybit, each environment's address, the guards."""
 from __future__ import annotations
 
-import os
 import time
 
 import pybit._websocket_stream as pybit_stream
 import pytest
 from pybit.unified_trading import WebSocket, WebSocketTrading
 
-from helpers import config, connect, stream, topics
+from helpers import connect, stream, topics
 from helpers.orderbook import OrderBook
 
 KEY = "AbCdEfGhIjKlMnOpQr"
 SECRET = "0123456789abcdef0123456789abcdef0123"
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    """No BYBIT_* variables, no .env; returns monkeypatch for setting some."""
-    for name in list(os.environ):
-        if name.startswith("BYBIT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(config, "find_dotenv", lambda usecwd=True: "")
-    return monkeypatch
 
 
 @pytest.fixture
