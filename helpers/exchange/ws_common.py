@@ -263,7 +263,7 @@ def subscribe_reply(conn: Connection, op: str, req_id: Any, success: bool, ret_m
       "type": "COMMAND_RESP"}``; ``ok_topics``/``failed_topics`` fill ``data``, and
       a failure also carries ``ret_msg`` (Bybit's option failure shape is undocumented);
     * trade: the REST style ``{"reqId"?, "retCode", "retMsg", "op", "connId"}``
-      (10001 on failure; W2's auth has its own codes).
+      (10001 on failure; the trade stream's auth in ws_trade.py has its own codes).
 
     ``req_id`` is echoed unchanged (pybit matches replies by it).
     """
