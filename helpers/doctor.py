@@ -99,10 +99,11 @@ class ProbeError(Exception):
 # -- running something with a hard deadline ---------------------------------------------------
 
 def within(seconds: float, fn: Callable[[], T]) -> T:
-    """``fn()``, or :class:`ProbeError` if it has not returned after ``seconds``.
+    """``fn()``, or :class:`ProbeError` if it has not returned after ``seconds`` or failed.
 
     The call runs in a daemon thread, so even a name lookup that hangs (which no
-    socket timeout covers) cannot hold the doctor up.
+    socket timeout covers) cannot hold the doctor up. Any other failure becomes a
+    :class:`ProbeError` with a short, plain reason.
     """
     box: dict[str, Any] = {}
 
@@ -117,8 +118,11 @@ def within(seconds: float, fn: Callable[[], T]) -> T:
     worker.join(seconds)
     if worker.is_alive():
         raise ProbeError(f"no answer within {seconds:g} s")
-    if "error" in box:
-        raise box["error"]
+    error = box.get("error")
+    if isinstance(error, ProbeError):
+        raise error
+    if error is not None:
+        raise ProbeError(_network_reason(error)) from None
     return box["value"]
 
 
@@ -154,12 +158,7 @@ def get_json(url: str, headers: Mapping[str, str] | None = None,
             body = None
         return reply.status_code, body
 
-    try:
-        return within(timeout, call)
-    except ProbeError:
-        raise
-    except Exception as error:
-        raise ProbeError(_network_reason(error)) from None
+    return within(timeout, call)
 
 
 @dataclass(frozen=True)
@@ -215,12 +214,7 @@ def ws_ping(ws_url: str, timeout: float = PROBE_TIMEOUT_S) -> dict[str, Any]:
         finally:
             sock.close()
 
-    try:
-        return within(timeout, call)
-    except ProbeError:
-        raise
-    except Exception as error:
-        raise ProbeError(_network_reason(error)) from None
+    return within(timeout, call)
 
 
 def query_api(rest_url: str, api_key: str, api_secret: str, timestamp_ms: int,
