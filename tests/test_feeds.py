@@ -133,13 +133,26 @@ def test_book_messages_are_sorted_and_u_grows(market):
     for k in range(200):
         feed.tick(T0 + k * 20)
     us = [m["data"]["u"] for m in sub.messages]
-    assert us == sorted(us) and len(set(us)) == len(us)
+    assert us == list(range(us[0], us[0] + len(us)))      # one more with every message, never a skip
     for m in sub.messages:
         bids = [Decimal(p) for p, _ in m["data"]["b"]]
         asks = [Decimal(p) for p, _ in m["data"]["a"]]
         assert bids == sorted(bids, reverse=True) and asks == sorted(asks)
         assert list(m) == ["topic", "type", "ts", "data", "cts"] and m["cts"] <= m["ts"]
         assert list(m["data"]) == ["s", "b", "a", "u", "seq"]
+
+
+def test_a_late_wake_up_still_publishes_every_bucket_and_a_long_stall_sends_a_snapshot(market):
+    feed = BookFeed(market, parse_topic(market, "linear", "orderbook.50.BTCUSDT"))
+    sub = Recorder()
+    feed.add(sub)
+    feed.tick(T0)
+    feed.tick(T0 + 1_000)                   # woke 10 buckets late: 10 deltas, u continuous
+    us = [m["data"]["u"] for m in sub.messages]
+    assert [m["type"] for m in sub.messages[1:]] == ["delta"] * 10
+    assert us == list(range(us[0], us[0] + 11))
+    feed.tick(T0 + 1_000 + 60_000)          # stalled a minute: start again from a snapshot
+    assert sub.messages[-1]["type"] == "snapshot" and len(sub.messages) == 12
 
 
 def test_level1_is_snapshot_only_and_resent_after_3s_idle(market):

@@ -76,6 +76,7 @@ KLINE_PUSH_MS = 1000
 LIQUIDATION_MS = 500
 LIQUIDATION_CHANCE = 0.03
 LEVEL1_RESEND_MS = 3000
+MAX_CATCH_UP = 50            # buckets (5 s): further behind than this, a book feed re-sends a snapshot
 MAX_TRADES_PER_MESSAGE = 1024
 #: Wake this long after each interval boundary, so a new 100 ms book step has begun.
 TICK_OFFSET_MS = 1
@@ -310,7 +311,7 @@ class BookFeed(Feed):
                 self.publish(self.snapshot_payload(now))
             return
         bids, asks, raw = self._raw(now)
-        self.bucket = bucket
+        previous, self.bucket = self.bucket, bucket
         if self.depth == 1:
             if bids == self.bids and asks == self.asks:
                 if now - self.last_push >= LEVEL1_RESEND_MS:
@@ -323,10 +324,27 @@ class BookFeed(Feed):
             self.last_push = now
             self.publish(self.snapshot_payload(now))
             return
+        missed = bucket - previous - 1
+        if missed > MAX_CATCH_UP:
+            # Far behind (the event loop was stalled): a fresh snapshot, as Bybit re-sends one after a problem.
+            self._load(now)
+            self.last_push = now
+            self.publish(self.snapshot_payload(now))
+            return
+        for late in range(bucket - missed, bucket):
+            # A wake-up that came late still publishes every bucket in between, so ``u`` (the bucket
+            # number) goes up by exactly one per message and a client's continuity check holds.
+            self._publish_delta(*self._raw(late * BUCKET_MS), now)
+        self._publish_delta(bids, asks, raw, now)
+
+    def _publish_delta(self, bids: dict[int, int], asks: dict[int, int], raw: Any, now: int) -> None:
+        """One delta from the published book to ``bids``/``asks``; ``u`` is the book's bucket number.
+
+        A bucket in which no level changed still gets its (empty) delta, so that
+        ``u`` never skips: a skipped ``u`` is how clients detect lost messages.
+        """
         db = _diff(self.bids, bids)
         da = _diff(self.asks, asks)
-        if not db and not da:
-            return
         self.bids, self.asks = bids, asks
         self.u, self.seq, self.book_ts = raw.u, raw.seq, raw.ts
         self._snapshot_data = None
