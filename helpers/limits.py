@@ -31,13 +31,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-IP_REQUESTS = 600
+from .exchange.limits import BYBIT
+
+# The IP limit is written down once, in the local exchange's "bybit" profile, which enforces it.
+IP_REQUESTS = BYBIT.ip_requests
 """Requests allowed per IP address within any :data:`IP_WINDOW_S` seconds (all REST calls together)."""
 
-IP_WINDOW_S = 5.0
+IP_WINDOW_S = BYBIT.ip_window_ms / 1000
 """The rolling window of the IP limit, in seconds."""
 
-IP_BAN_S = 600
+IP_BAN_S = BYBIT.ip_ban_ms // 1000
 """How long an address is banned after breaking the IP limit: "at least 10 minutes"."""
 
 ENDPOINT_WINDOW_S = 1.0
