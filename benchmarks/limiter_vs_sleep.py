@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pybit.unified_trading import HTTP  # noqa: E402
 
 from helpers import logs, ratelimit  # noqa: E402
-from helpers.exchange.runner import LocalExchange  # noqa: E402
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig  # noqa: E402
+from local_exchange.runner import LocalExchange  # noqa: E402
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig  # noqa: E402
 
 
 def session(exchange: LocalExchange, **kwargs) -> HTTP:

@@ -28,7 +28,7 @@ from pybit.unified_trading import HTTP  # noqa: E402
 
 from helpers import logs, polling, stream, urls  # noqa: E402
 from helpers.connect import LocalWebSocket  # noqa: E402
-from helpers.exchange.runner import LocalExchange  # noqa: E402
+from local_exchange.runner import LocalExchange  # noqa: E402
 
 
 def one(pace: float, window: float) -> pd.DataFrame:

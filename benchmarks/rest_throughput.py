@@ -41,10 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiohttp import web  # noqa: E402
 
 from helpers import signing  # noqa: E402
-from helpers.exchange import ExchangeConfig, LocalExchange  # noqa: E402
-from helpers.exchange.limits import Profile  # noqa: E402
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
-from helpers.exchange.state import LIMITS  # noqa: E402
+from local_exchange import ExchangeConfig, LocalExchange  # noqa: E402
+from local_exchange.limits import Profile  # noqa: E402
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
+from local_exchange.state import LIMITS  # noqa: E402
 
 UNLIMITED = Profile("benchmark", ip_requests=10**9, ip_window_ms=5_000, ip_ban_ms=1,
                     endpoints={}, default_get=10**9, default_post=10**9)

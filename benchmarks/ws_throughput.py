@@ -166,9 +166,9 @@ def main() -> None:
                         help="pybit connections in the saturation scenario (one thread each)")
     args = parser.parse_args()
 
-    from helpers.exchange.market import Market
-    from helpers.exchange.runner import LocalExchange
-    from helpers.exchange.settings import ExchangeConfig
+    from local_exchange.market import Market
+    from local_exchange.runner import LocalExchange
+    from local_exchange.settings import ExchangeConfig
 
     exchange = LocalExchange(ExchangeConfig(ip_limit=False)).start()
     ws_url = exchange.url.replace("http://", "ws://") + "/v5/public/linear"

@@ -19,5 +19,5 @@ Notebooks start with ``import helpers`` and then use:
 * :mod:`helpers.history`  every symbol's candles downloaded in bulk, cached on disk
 * :mod:`helpers.analysis` returns, correlations, the most correlated pair and its spread
 * :mod:`helpers.doctor`   ``python -m helpers.doctor``: the setup check to run before asking for help
-* :mod:`helpers.exchange` the local exchange that speaks Bybit's V5 protocol on loopback
+* :mod:`local_exchange` the local exchange that speaks Bybit's V5 protocol on loopback
 """

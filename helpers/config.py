@@ -9,7 +9,7 @@ of the course folder (real environment variables win over the file):
     your API key pair. Not needed for ``local``, which has built-in demo keys.
 ``BYBIT_LOCAL_URL``
     the address of a shared local exchange, e.g. ``http://192.168.1.10:8765`` for a
-    classroom server started with ``python -m helpers.exchange --host 0.0.0.0``.
+    classroom server started with ``python -m local_exchange --host 0.0.0.0``.
     Without it, ``local`` starts a private exchange inside your kernel.
 ``BYBIT_ALLOW_MAINNET_ORDERS``
     set to ``1`` to let ``mainnet`` sessions place or amend orders. Without it the
@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values, find_dotenv
 
 from . import urls
-from .exchange.settings import DEMO_API_KEY, DEMO_API_SECRET
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET
 
 ENV_VARIABLE = "BYBIT_ENV"
 KEY_VARIABLE = "BYBIT_API_KEY"

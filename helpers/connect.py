@@ -41,7 +41,7 @@ import pybit
 from pybit.unified_trading import HTTP, WebSocket, WebSocketTrading
 
 from . import config, logs, stream, urls
-from .exchange.settings import ExchangeConfig
+from local_exchange.settings import ExchangeConfig
 
 ORDER_METHODS: tuple[str, ...] = (
     "place_order",
@@ -60,7 +60,7 @@ margin and places nothing.
 """
 
 _lock = threading.Lock()
-_exchange: Any = None   # the LocalExchange started in this kernel (helpers.exchange.runner)
+_exchange: Any = None   # the LocalExchange started in this kernel (local_exchange.runner)
 
 
 class MainnetOrdersDisabled(PermissionError):
@@ -102,7 +102,7 @@ del _name
 def local_exchange(exchange_config: ExchangeConfig | None = None) -> Any:
     """The local exchange running in this kernel, started on first use.
 
-    Returns a ``helpers.exchange.runner.LocalExchange``: ``.url`` is its address,
+    Returns a ``local_exchange.runner.LocalExchange``: ``.url`` is its address,
     ``.wire.entries(5)`` the last five requests it received (API key masked).
     Calling it again returns the same running exchange. Pass an
     ``ExchangeConfig`` (e.g. ``ExchangeConfig(limits="teaching")``) to get one with
@@ -111,7 +111,7 @@ def local_exchange(exchange_config: ExchangeConfig | None = None) -> Any:
     The exchange stops by itself when Python exits.
     """
     global _exchange
-    from .exchange.runner import LocalExchange  # imported here: only local needs the server
+    from local_exchange.runner import LocalExchange  # imported here: only local needs the server
 
     wanted = exchange_config or ExchangeConfig()
     with _lock:

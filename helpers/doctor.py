@@ -344,7 +344,7 @@ def check_websocket(target: Target, timeout: float = PROBE_TIMEOUT_S) -> Finding
 def _unreachable_advice(url: str) -> str:
     if "127.0.0.1" in url or "localhost" in url:
         return ("the local exchange is not running there: in a notebook run `connect.local_exchange()`; "
-                "for a shared server check BYBIT_LOCAL_URL and that `python -m helpers.exchange` still runs")
+                "for a shared server check BYBIT_LOCAL_URL and that `python -m local_exchange` still runs")
     return ("check your internet connection, proxy or firewall; offline, use BYBIT_ENV=local "
             "(the local exchange needs no network)")
 

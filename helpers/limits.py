@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .exchange.limits import BYBIT
+from local_exchange.limits import BYBIT
 
 # The IP limit is written down once, in the local exchange's "bybit" profile, which enforces it.
 IP_REQUESTS = BYBIT.ip_requests

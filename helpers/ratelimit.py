@@ -187,7 +187,7 @@ class Limiter:
 
         Only the IP window needs sizing: per-endpoint budgets come from the headers.
         """
-        from .exchange.limits import profile
+        from local_exchange.limits import profile
 
         p = profile(name)
         kwargs.setdefault("ban_s", p.ip_ban_ms / 1000)

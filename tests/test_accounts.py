@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.exchange.accounts import Accounts, Position, fmt, fmt_dp, money
-from helpers.exchange.envelope import encode
-from helpers.exchange.matching import amend_order, cancel_all, cancel_order, place_order, set_leverage, sweep_account
-from helpers.exchange.params import Params
+from local_exchange.accounts import Accounts, Position, fmt, fmt_dp, money
+from local_exchange.envelope import encode
+from local_exchange.matching import amend_order, cancel_all, cancel_order, place_order, set_leverage, sweep_account
+from local_exchange.params import Params
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_matching import NOW, FakeMarket  # noqa: E402  (the shared fake market)
@@ -208,7 +208,7 @@ def test_wallet_json_asked_by_a_listener_during_an_operation(market):
 
 def test_wallet_json_after_an_operation_that_failed_half_way(market, monkeypatch):
     """A change cut short by an error is still seen: the version moves before and after each operation."""
-    import helpers.exchange.matching as matching
+    import local_exchange.matching as matching
 
     a = Accounts(market).add("k", "s")
     before = a.wallet_balance_json(market, NOW)

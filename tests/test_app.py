@@ -8,13 +8,13 @@ import requests
 from aiohttp import web
 
 from helpers import signing
-from helpers.exchange import envelope
-from helpers.exchange.accounts import Accounts
-from helpers.exchange.app import create_app
-from helpers.exchange.errors import BybitError
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
-from helpers.exchange.state import ACCOUNTS, PARAMS
+from local_exchange import envelope
+from local_exchange.accounts import Accounts
+from local_exchange.app import create_app
+from local_exchange.errors import BybitError
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from local_exchange.state import ACCOUNTS, PARAMS
 
 routes = web.RouteTableDef()
 
@@ -79,7 +79,7 @@ def test_public_reply_is_an_envelope(exchange):
 
 
 def test_exception_in_handler_is_10016_not_500(exchange, caplog):
-    with caplog.at_level("ERROR", logger="helpers.exchange"):
+    with caplog.at_level("ERROR", logger="local_exchange"):
         reply = requests.get(exchange.url + "/v5/market/crash")
     assert reply.status_code == 200
     assert (reply.json()["retCode"], reply.json()["retMsg"]) == (10016, "Server error.")

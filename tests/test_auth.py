@@ -14,14 +14,14 @@ from aiohttp import web
 from pybit.unified_trading import HTTP
 
 from helpers import signing
-from helpers.exchange import envelope
-from helpers.exchange.accounts import Accounts
-from helpers.exchange.app import create_app
-from helpers.exchange.auth import authenticate
-from helpers.exchange.errors import BybitError
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
-from helpers.exchange.state import ACCOUNT, PARAMS
+from local_exchange import envelope
+from local_exchange.accounts import Accounts
+from local_exchange.app import create_app
+from local_exchange.auth import authenticate
+from local_exchange.errors import BybitError
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from local_exchange.state import ACCOUNT, PARAMS
 
 KEY, SECRET = DEMO_API_KEY, DEMO_API_SECRET
 
@@ -194,7 +194,7 @@ def test_reference_test_vector():
 
 def test_expected_signature_reuses_the_keyed_hmac_without_carrying_state():
     """Each request continues from a copy of the secret's keyed HMAC: same answer as a fresh HMAC, every time."""
-    from helpers.exchange.auth import expected_signature
+    from local_exchange.auth import expected_signature
 
     cases = [("test-secret", "1658384314791XXXXXXXXXX5000", b"category=option&symbol=BTC-29JUL22-25000-C"),
              ("test-secret", "1658384314792XXXXXXXXXX5000", b""),

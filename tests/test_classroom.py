@@ -1,7 +1,7 @@
 """The classroom server: one random key pair per student, kept apart from each other.
 
 One exchange listens on every interface (``0.0.0.0``) with 30 student accounts,
-as ``python -m helpers.exchange --host 0.0.0.0 --accounts 30`` would start it.
+as ``python -m local_exchange --host 0.0.0.0 --accounts 30`` would start it.
 Requests go to the machine's LAN address when it has one, so the server sees a
 non-loopback client, as it would in a classroom (the traffic never leaves the
 machine); otherwise to loopback, and the off-loopback checks call the
@@ -27,14 +27,14 @@ from pybit.exceptions import InvalidRequestError
 from pybit.unified_trading import HTTP
 
 from helpers import config, connect
-from helpers.exchange import __main__ as cli
-from helpers.exchange import classroom
-from helpers.exchange.auth import authenticate
-from helpers.exchange.classroom import KeysFileError, Student
-from helpers.exchange.errors import BybitError
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
-from helpers.exchange.state import ACCOUNTS, WS_CONNECTIONS
+from local_exchange import __main__ as cli
+from local_exchange import classroom
+from local_exchange.auth import authenticate
+from local_exchange.classroom import KeysFileError, Student
+from local_exchange.errors import BybitError
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from local_exchange.state import ACCOUNTS, WS_CONNECTIONS
 from helpers.signing import signed_headers, websocket_auth_args
 
 STUDENTS = 30
@@ -267,10 +267,10 @@ def _read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
 
 
 def test_command_line_classroom_end_to_end(tmp_path):
-    """``python -m helpers.exchange --host 0.0.0.0 --accounts 3 --keys-file ...`` as an instructor runs it."""
+    """``python -m local_exchange --host 0.0.0.0 --accounts 3 --keys-file ...`` as an instructor runs it."""
     keys = tmp_path / "keys.csv"
     process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.exchange", "--host", "0.0.0.0", "--port", "0",
+        [sys.executable, "-m", "local_exchange", "--host", "0.0.0.0", "--port", "0",
          "--accounts", "3", "--keys-file", str(keys)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -291,7 +291,7 @@ def test_command_line_classroom_end_to_end(tmp_path):
         process.terminate()        # only the process this test started
         process.wait(10)
     # A second start with the same file is refused and leaves the keys alone.
-    again = subprocess.run([sys.executable, "-m", "helpers.exchange", "--port", "0", "--accounts", "3",
+    again = subprocess.run([sys.executable, "-m", "local_exchange", "--port", "0", "--accounts", "3",
                             "--keys-file", str(keys)], capture_output=True, text=True, timeout=20)
     assert again.returncode == 2 and "already exists" in again.stderr
     assert classroom.read_keys_file(keys) == students

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import config
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET
 
 KEY = "AbCdEfGhIjKlMnOpQr"
 SECRET = "0123456789abcdef0123456789abcdef0123"

@@ -184,7 +184,7 @@ def test_setup_logging_keeps_a_learners_own_configuration():
 
 # -- the local exchange (real pybit, real HTTP on loopback) ----------------------------------------
 
-_EXCHANGE_READY = all(importlib.util.find_spec(f"helpers.exchange.{name}") is not None
+_EXCHANGE_READY = all(importlib.util.find_spec(f"local_exchange.{name}") is not None
                       for name in ("market", "routes_market", "routes_trade", "routes_account"))
 needs_exchange = pytest.mark.skipif(not _EXCHANGE_READY, reason="the local exchange is not complete yet")
 
@@ -228,7 +228,7 @@ def test_session_info_for_local(env):
 
 @needs_exchange
 def test_shared_server_from_bybit_local_url(env):
-    from helpers.exchange.runner import LocalExchange
+    from local_exchange.runner import LocalExchange
 
     with LocalExchange() as shared:
         env.setenv("BYBIT_LOCAL_URL", shared.url)

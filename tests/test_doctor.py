@@ -9,8 +9,8 @@ import pytest
 
 from helpers import doctor
 from helpers.doctor import FAIL, OK, SKIP, WARN, Finding, Target
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import ExchangeConfig
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import ExchangeConfig
 
 TESTNET_KEY, TESTNET_SECRET = "testnet-key-123456", "testnet-secret-abcdef"
 DEMO_KEY, DEMO_SECRET = "demo-trading-key-99", "demo-trading-secret-xyz"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from helpers.exchange import envelope
+from local_exchange import envelope
 
 RESULTS = [
     {},

@@ -11,13 +11,13 @@ from decimal import Decimal
 
 import pytest
 
-from helpers.exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
-from helpers.exchange.clock import now_ms
-from helpers.exchange.feeds import (
+from local_exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
+from local_exchange.clock import now_ms
+from local_exchange.feeds import (
     BOOK_DEPTHS, LEVEL1_RESEND_MS, BookFeed, Feeds, KlineFeed, LiquidationFeed, TickerFeed, TradeFeed,
     liquidations, parse_topic,
 )
-from helpers.exchange.market import Market
+from local_exchange.market import Market
 
 
 class Recorder:

@@ -96,7 +96,7 @@ def test_history_validates_before_calling():
     assert session.calls == []
 
 
-_EXCHANGE_READY = all(importlib.util.find_spec(f"helpers.exchange.{name}") is not None
+_EXCHANGE_READY = all(importlib.util.find_spec(f"local_exchange.{name}") is not None
                       for name in ("market", "routes_market", "routes_trade", "routes_account"))
 
 

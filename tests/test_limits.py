@@ -14,13 +14,13 @@ from aiohttp import web
 from pybit.unified_trading import HTTP
 
 from helpers import signing
-from helpers.exchange import envelope
-from helpers.exchange.accounts import Accounts
-from helpers.exchange.app import create_app
-from helpers.exchange.limits import BYBIT, TEACHING, Profile, RateLimiter, describe
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
-from helpers.exchange.state import LIMITS
+from local_exchange import envelope
+from local_exchange.accounts import Accounts
+from local_exchange.app import create_app
+from local_exchange.limits import BYBIT, TEACHING, Profile, RateLimiter, describe
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from local_exchange.state import LIMITS
 
 routes = web.RouteTableDef()
 

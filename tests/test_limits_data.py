@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from helpers import limits
-from helpers.exchange import limits as exchange_limits
+from local_exchange import limits as exchange_limits
 
 
 def test_ip_limit_numbers():

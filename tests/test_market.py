@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from helpers.exchange.catalog import DAY_MS, _ms, instrument_info
-from helpers.exchange.market import Market, decode_cursor, encode_cursor
-from helpers.exchange.prices import MINUTE_MS
+from local_exchange.catalog import DAY_MS, _ms, instrument_info
+from local_exchange.market import Market, decode_cursor, encode_cursor
+from local_exchange.prices import MINUTE_MS
 
 NOW = _ms("2024-06-12") + 13 * 3_600_000 + 17 * MINUTE_MS + 23_456
 
@@ -148,8 +148,8 @@ def test_cached_prices_and_ticker_bytes_are_exact() -> None:
     """Prices and ticker bytes are cached per 100 ms step; every millisecond of a step must agree."""
     import random
 
-    from helpers.exchange.envelope import encode
-    from helpers.exchange.prices import STEP_MS
+    from local_exchange.envelope import encode
+    from local_exchange.prices import STEP_MS
 
     fresh = Market(7, now_ms=NOW)                  # its own caches, untouched by other tests
     rng = random.Random(3)

@@ -1,7 +1,7 @@
 """Orders against the simulated book: fills, fees, positions, validation codes.
 
 A small fake market (fixed prices, a regular book) stands in for
-``helpers.exchange.market.Market`` so every number below can be worked out by hand.
+``local_exchange.market.Market`` so every number below can be worked out by hand.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from fractions import Fraction
 
 import pytest
 
-from helpers.exchange.accounts import Accounts, Account, TEST_FUNDS
-from helpers.exchange.errors import BybitError
-from helpers.exchange.matching import place_order, cancel_order, amend_order, set_leverage, cancel_all
-from helpers.exchange.params import Params
+from local_exchange.accounts import Accounts, Account, TEST_FUNDS
+from local_exchange.errors import BybitError
+from local_exchange.matching import place_order, cancel_order, amend_order, set_leverage, cancel_all
+from local_exchange.params import Params
 
 NOW = 1_760_000_000_000
 
@@ -166,7 +166,7 @@ def test_spot_limit_crossing_fills_then_rests_and_locks(account, market):
 
 
 def account_sweep(account, market):
-    from helpers.exchange.matching import sweep_account
+    from local_exchange.matching import sweep_account
     sweep_account(account, market, NOW + 1)
 
 
@@ -328,7 +328,7 @@ def test_listeners_get_websocket_shaped_events(account, market):
 def test_random_session_reconciles(seed, market):
     rng = random.Random(seed)
     account = Accounts(market).add("r", "s")
-    from helpers.exchange.matching import sweep_account
+    from local_exchange.matching import sweep_account
     placed = rejected = 0
     for step in range(150):
         sym = rng.choice(["BTCUSDT", "ETHUSDT"])

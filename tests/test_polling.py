@@ -50,7 +50,7 @@ def test_compare_rejects_bad_window():
 
 
 def test_compare_live_short_window():
-    from helpers.exchange.runner import LocalExchange
+    from local_exchange.runner import LocalExchange
     from helpers.connect import LocalWebSocket
     from helpers import stream, urls
     from pybit.unified_trading import HTTP

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from helpers.exchange.catalog import DAY_MS, EPOCH_MS, _ms
-from helpers.exchange.market import Market
-from helpers.exchange.prices import MINUTE_MS, STEP_MS, STEPS_PER_MINUTE, candle_index, candle_start
+from local_exchange.catalog import DAY_MS, EPOCH_MS, _ms
+from local_exchange.market import Market
+from local_exchange.prices import MINUTE_MS, STEP_MS, STEPS_PER_MINUTE, candle_index, candle_start
 
 # A fixed moment in the past: the "now" of these tests.
 NOW = _ms("2024-06-12") + 13 * 3_600_000 + 17 * MINUTE_MS + 23_456
@@ -37,7 +37,7 @@ def test_same_seed_same_history_different_seed_different(market: Market) -> None
 
 def test_history_is_identical_in_a_fresh_process(market: Market) -> None:
     code = (
-        "import hashlib, json; from helpers.exchange.market import Market;"
+        "import hashlib, json; from local_exchange.market import Market;"
         f"m = Market(7, now_ms={NOW});"
         f"rows = m.kline_rows('linear', 'ETHUSDT', '5', None, None, 500, {NOW});"
         "print(hashlib.sha256(json.dumps(rows).encode()).hexdigest())"

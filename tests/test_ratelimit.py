@@ -249,8 +249,8 @@ def test_pybit_retries_counts_and_hides_lines(capsys):
 
 @pytest.fixture(scope="module")
 def teaching():
-    from helpers.exchange.runner import LocalExchange
-    from helpers.exchange.settings import ExchangeConfig
+    from local_exchange.runner import LocalExchange
+    from local_exchange.settings import ExchangeConfig
 
     with LocalExchange(ExchangeConfig(limits="teaching")).start() as exchange:
         yield exchange

@@ -13,12 +13,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from helpers.exchange import envelope
-from helpers.exchange.errors import BybitError
-from helpers.exchange.market import Market
-from helpers.exchange.params import Params
-from helpers.exchange.routes_market import routes
-from helpers.exchange.state import MARKET, PARAMS
+from local_exchange import envelope
+from local_exchange.errors import BybitError
+from local_exchange.market import Market
+from local_exchange.params import Params
+from local_exchange.routes_market import routes
+from local_exchange.state import MARKET, PARAMS
 
 LINEAR_INFO = {"symbol", "symbolId", "contractType", "status", "baseCoin", "quoteCoin", "symbolType",
                "launchTime", "deliveryTime", "deliveryFeeRate", "priceScale", "leverageFilter", "priceFilter",
@@ -215,9 +215,9 @@ def test_option_orderbook_limit_max_is_25() -> None:
 
 def test_one_symbol_tickers_bytes_are_those_of_the_plain_envelope(monkeypatch: pytest.MonkeyPatch) -> None:
     """The single-symbol reply is written around cached bytes; it must equal ``envelope.ok`` of the rows."""
-    import helpers.exchange.routes_market as routes_market
+    import local_exchange.routes_market as routes_market
 
-    from helpers.exchange.clock import now_ms
+    from local_exchange.clock import now_ms
 
     t = now_ms()                                   # frozen for the handler and both envelopes
     monkeypatch.setattr(routes_market, "now_ms", lambda: t)

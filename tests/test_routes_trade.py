@@ -18,11 +18,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from helpers.exchange import envelope, routes_account, routes_trade
-from helpers.exchange.accounts import Accounts
-from helpers.exchange.errors import BybitError
-from helpers.exchange.params import Params
-from helpers.exchange.state import ACCOUNT, ACCOUNTS, MARKET, PARAMS
+from local_exchange import envelope, routes_account, routes_trade
+from local_exchange.accounts import Accounts
+from local_exchange.errors import BybitError
+from local_exchange.params import Params
+from local_exchange.state import ACCOUNT, ACCOUNTS, MARKET, PARAMS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_matching import FakeMarket  # noqa: E402
@@ -225,9 +225,9 @@ def test_wallet_balance_sees_a_fill_at_once(api):
 # ---------------------------------------------------------------------------------------------
 def _real_exchange():
     try:
-        from helpers.exchange.market import Market  # noqa: F401
-        from helpers.exchange.runner import LocalExchange
-        from helpers.exchange.settings import ExchangeConfig
+        from local_exchange.market import Market  # noqa: F401
+        from local_exchange.runner import LocalExchange
+        from local_exchange.settings import ExchangeConfig
     except ImportError as e:  # pragma: no cover - only while the parts are being assembled
         pytest.skip(f"real exchange not importable: {e}")
     return LocalExchange(ExchangeConfig(port=0, ip_limit=False))

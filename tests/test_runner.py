@@ -10,11 +10,11 @@ import pytest
 import requests
 from aiohttp import web
 
-from helpers.exchange import envelope
-from helpers.exchange.accounts import Accounts
-from helpers.exchange.app import create_app
-from helpers.exchange.runner import ExchangeStartError, LocalExchange
-from helpers.exchange.settings import ExchangeConfig
+from local_exchange import envelope
+from local_exchange.accounts import Accounts
+from local_exchange.app import create_app
+from local_exchange.runner import ExchangeStartError, LocalExchange
+from local_exchange.settings import ExchangeConfig
 
 routes = web.RouteTableDef()
 
@@ -83,7 +83,7 @@ def test_restart_on_the_same_port():
 
 
 def test_command_line_help_explains_flags():
-    out = subprocess.run([sys.executable, "-m", "helpers.exchange", "--help"],
+    out = subprocess.run([sys.executable, "-m", "local_exchange", "--help"],
                          capture_output=True, text=True, timeout=30).stdout
     for flag in ("--host", "--port", "--seed", "--limits", "--no-ip-limit", "--allow-demo-key-remote", "0.0.0.0"):
         assert flag in out

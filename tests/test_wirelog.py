@@ -8,12 +8,12 @@ import requests
 from aiohttp import web
 
 from helpers import signing
-from helpers.exchange import envelope
-from helpers.exchange.accounts import Accounts
-from helpers.exchange.app import create_app
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
-from helpers.exchange.wirelog import BODY_LIMIT, WireLog, mask_key
+from local_exchange import envelope
+from local_exchange.accounts import Accounts
+from local_exchange.app import create_app
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from local_exchange.wirelog import BODY_LIMIT, WireLog, mask_key
 
 routes = web.RouteTableDef()
 

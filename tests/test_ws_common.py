@@ -14,12 +14,12 @@ import pytest
 import websocket
 from aiohttp import web
 
-from helpers.exchange import ws_common
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import ExchangeConfig
-from helpers.exchange.state import CONFIG, WIRE, WS_CONNECTIONS
-from helpers.exchange.wirelog import WireLog
-from helpers.exchange.ws_common import Connection, error_reply, pong_reply, subscribe_reply, text_frame
+from local_exchange import ws_common
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import ExchangeConfig
+from local_exchange.state import CONFIG, WIRE, WS_CONNECTIONS
+from local_exchange.wirelog import WireLog
+from local_exchange.ws_common import Connection, error_reply, pong_reply, subscribe_reply, text_frame
 
 CHANNELS = ("spot", "linear", "inverse", "option", "private", "trade")
 
@@ -233,7 +233,7 @@ def test_client_frames_reach_the_wire_log_with_the_key_masked(server):
 
 
 def test_max_active_time_sets_a_private_idle_timeout(server):
-    from helpers.exchange.ws_common import _idle_timeout
+    from local_exchange.ws_common import _idle_timeout
 
     class Req:
         def __init__(self, query):

@@ -17,8 +17,8 @@ import time
 import pytest
 
 from helpers import connect, stream, topics
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import ExchangeConfig
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import ExchangeConfig
 from helpers.orderbook import OrderBook
 
 

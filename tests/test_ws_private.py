@@ -20,10 +20,10 @@ import aiohttp
 import pytest
 from pybit.unified_trading import HTTP, WebSocket
 
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import ExchangeConfig
-from helpers.exchange.state import ACCOUNTS, WS_CONNECTIONS
-from helpers.exchange.ws_private import FAST_FIELDS, build_messages, parse_topic
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import ExchangeConfig
+from local_exchange.state import ACCOUNTS, WS_CONNECTIONS
+from local_exchange.ws_private import FAST_FIELDS, build_messages, parse_topic
 from helpers.signing import json_body, signed_headers, websocket_auth_args
 
 TIMEOUT = 5.0

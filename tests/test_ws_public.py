@@ -10,10 +10,10 @@ import pytest
 import websocket
 from pybit.unified_trading import WebSocket
 
-from helpers.exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
-from helpers.exchange.runner import LocalExchange
-from helpers.exchange.settings import ExchangeConfig
-from helpers.exchange.state import FEEDS, MARKET
+from local_exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import ExchangeConfig
+from local_exchange.state import FEEDS, MARKET
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_ws_private import (MARKET_BUY, TIMEOUT, auth_frame, local, new_account, recv,  # noqa: E402
                              recv_until, rest_post, run, signed_in, start_exchange, ws_url)
 
-from helpers.exchange.state import ACCOUNTS  # noqa: E402
+from local_exchange.state import ACCOUNTS  # noqa: E402
 from helpers.signing import websocket_auth_args  # noqa: E402
 
 HEADER_KEYS = ["X-Bapi-Limit", "X-Bapi-Limit-Status", "X-Bapi-Limit-Reset-Timestamp", "Traceid", "Timenow"]

@@ -1,9 +1,9 @@
-"""Run the local exchange from a shell: ``python -m helpers.exchange``.
+"""Run the local exchange from a shell: ``python -m local_exchange``.
 
 For a classroom where many laptops share one server, start it on the
 instructor's machine with ``--host 0.0.0.0`` and one account per student::
 
-    python -m helpers.exchange --host 0.0.0.0 --accounts 30 --keys-file keys.csv
+    python -m local_exchange --host 0.0.0.0 --accounts 30 --keys-file keys.csv
 
 It writes each student's random key pair to ``keys.csv`` (readable by you only,
 see :mod:`.classroom`), prints the URL students set as ``BYBIT_LOCAL_URL``, and
@@ -25,9 +25,9 @@ from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.exchange",
+        prog="python -m local_exchange",
         description="A local imitation of Bybit's V5 REST API (and WebSocket) for the course.",
-        epilog="Classroom: python -m helpers.exchange --host 0.0.0.0 --accounts 30 --keys-file keys.csv",
+        epilog="Classroom: python -m local_exchange --host 0.0.0.0 --accounts 30 --keys-file keys.csv",
     )
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on. The default 127.0.0.1 serves this machine only; "

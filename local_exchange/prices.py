@@ -182,7 +182,7 @@ def candle_start(interval: str, idx: int) -> int:
 class PriceModel:
     """All price paths of one seed, with the caches that make them fast.
 
-    Public methods take an :class:`~helpers.exchange.catalog.Instrument` and a
+    Public methods take an :class:`~local_exchange.catalog.Instrument` and a
     time in epoch milliseconds; ``kind`` is ``"last"`` (traded price),
     ``"index"`` (same path) or ``"mark"`` (index x (1 + premium)).
     """

@@ -4,7 +4,7 @@ A client subscribes with ``{"op": "subscribe", "req_id": "...", "args": [topic, 
 and unsubscribes with the same frame and ``"op": "unsubscribe"`` (what pybit's
 ``unsubscribe`` sends). Each topic's messages come from a shared publisher in
 :mod:`.feeds`; this module checks the request, answers it in the channel's
-shape (:func:`~helpers.exchange.ws_common.subscribe_reply`) and, right after a
+shape (:func:`~local_exchange.ws_common.subscribe_reply`) and, right after a
 successful subscribe, sends the snapshot a newcomer needs (order book, ticker,
 the open kline).
 
@@ -18,7 +18,7 @@ Answers to a subscribe, per topic in ``args``:
 The reply is ``success: true`` only if every arg was accepted. It is sent
 ``REPLY_DELAY_S`` (50 ms) after the request, about a real round trip: pybit
 registers its callbacks only after sending, and an instant loopback reply can
-overtake it (see :data:`~helpers.exchange.ws_common.REPLY_DELAY_S`). Choices on
+overtake it (see :data:`~local_exchange.ws_common.REPLY_DELAY_S`). Choices on
 points Bybit does not document:
 
 * The args of one request are handled one by one: the good ones are subscribed
@@ -54,7 +54,7 @@ from .ws_common import PUBLIC_CHANNELS, REPLY_DELAY_S, Connection, error_reply, 
 
 __all__ = ["setup", "handle", "SPOT_ARGS_PER_REQUEST", "OPTION_TOPICS_PER_CONNECTION", "ARGS_CHARS_PER_CONNECTION"]
 
-log = logging.getLogger("helpers.exchange.ws")
+log = logging.getLogger("local_exchange.ws")
 
 SPOT_ARGS_PER_REQUEST = 10
 OPTION_TOPICS_PER_CONNECTION = 2000

@@ -2,7 +2,7 @@
 
 ::
 
-    from helpers.exchange import LocalExchange
+    from local_exchange import LocalExchange
 
     with LocalExchange() as exchange:          # port 0: the system picks a free port
         print(exchange.url)                    # http://127.0.0.1:54321

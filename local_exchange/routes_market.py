@@ -1,9 +1,9 @@
 """``GET /v5/market/...``: Bybit's public market-data endpoints.
 
 Each handler only reads and checks its parameters (through
-:class:`~helpers.exchange.params.Params`, so every bad input becomes retCode
+:class:`~local_exchange.params.Params`, so every bad input becomes retCode
 10001 with a message naming the parameter) and asks the
-:class:`~helpers.exchange.market.Market` for the answer at the current time.
+:class:`~local_exchange.market.Market` for the answer at the current time.
 
 Choices where Bybit's behaviour is not documented:
 

@@ -2,7 +2,7 @@
 
 The instructor starts one exchange that every laptop in the room can reach::
 
-    python -m helpers.exchange --host 0.0.0.0 --accounts 30 --keys-file keys.csv
+    python -m local_exchange --host 0.0.0.0 --accounts 30 --keys-file keys.csv
 
 and this module does the classroom part of it:
 

@@ -77,7 +77,7 @@ from .ws_private import check_auth_args, expires_text
 if TYPE_CHECKING:
     from .accounts import Account, Order
 
-log = logging.getLogger("helpers.exchange.ws_trade")
+log = logging.getLogger("local_exchange.ws_trade")
 
 PATH = "/v5/trade"
 REPEAT_AUTH = 20001

@@ -2,10 +2,10 @@
 
 :func:`create_app` puts everything in one place (the aiohttp/starlette habit):
 
-* the state: the :class:`~helpers.exchange.market.Market`, the
-  :class:`~helpers.exchange.accounts.Accounts`, the
-  :class:`~helpers.exchange.limits.RateLimiter` and the
-  :class:`~helpers.exchange.wirelog.WireLog`, under the keys of :mod:`.state`;
+* the state: the :class:`~local_exchange.market.Market`, the
+  :class:`~local_exchange.accounts.Accounts`, the
+  :class:`~local_exchange.limits.RateLimiter` and the
+  :class:`~local_exchange.wirelog.WireLog`, under the keys of :mod:`.state`;
 * Bybit's routes (market, trade, account) and two of its own under ``/local/``;
 * a background task that fills resting orders every 100 ms;
 * :func:`exchange_middleware`, which every request passes through, in this order:
@@ -20,7 +20,7 @@
      raw bytes received (see :mod:`.auth`); sets ``request[ACCOUNT]``.
   5. **Per-UID limit** -> retCode 10006, and the ``X-Bapi-Limit*`` headers on
      every private answer.
-  6. **Errors**: a :class:`~helpers.exchange.errors.BybitError` becomes its
+  6. **Errors**: a :class:`~local_exchange.errors.BybitError` becomes its
      envelope; anything else is logged and answered with retCode 10016
      "Server error." (HTTP 200). No traceback and no 500 ever reach a client.
   7. **Wire log**: one entry per request, for ``GET /local/wire``.
@@ -52,7 +52,7 @@ from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from .state import ACCOUNT, ACCOUNTS, CONFIG, LIMITS, MARKET, PARAMS, WIRE
 from .wirelog import WireLog
 
-log = logging.getLogger("helpers.exchange")
+log = logging.getLogger("local_exchange")
 
 SWEEP_INTERVAL_S = 0.1
 SERVER_ERROR = 10016

@@ -2,7 +2,7 @@
 
 Handlers never touch raw query strings or JSON bodies: they build a
 :class:`Params` and ask for typed values. Anything missing, malformed or out of
-range raises :class:`~helpers.exchange.errors.BybitError` with retCode 10001 and
+range raises :class:`~local_exchange.errors.BybitError` with retCode 10001 and
 a message that names the parameter, so no bad input can reach a traceback.
 
 Messages used (Bybit's live wording varies by endpoint; these follow the

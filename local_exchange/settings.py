@@ -1,6 +1,6 @@
 """Everything that configures one local exchange, in one dataclass.
 
-The command line (``python -m helpers.exchange --help``) and
+The command line (``python -m local_exchange --help``) and
 ``helpers.connect`` both build an :class:`ExchangeConfig`; nothing else reads
 flags or environment variables.
 """

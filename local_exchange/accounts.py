@@ -3,7 +3,7 @@
 Each API key owns one :class:`Account` with a *unified* wallet (Bybit's UTA):
 one set of coin balances serves spot trading and USDT-margined (``linear``)
 perpetuals alike. This module holds the state and turns it into the exact JSON
-shapes Bybit's V5 REST API answers with; :mod:`helpers.exchange.matching` holds
+shapes Bybit's V5 REST API answers with; :mod:`local_exchange.matching` holds
 the rules that change it (placing, filling, cancelling orders).
 
 Money is :class:`~decimal.Decimal` everywhere, never ``float``: ``0.1 + 0.2``
@@ -448,7 +448,7 @@ class Account:
     def touch(self) -> None:
         """Note that the account changed (wallet, orders, positions or leverage).
 
-        :mod:`~helpers.exchange.matching` calls this around every operation; code
+        :mod:`~local_exchange.matching` calls this around every operation; code
         that edits an account by hand must call it too, or
         :meth:`wallet_balance_json` may answer from before the edit.
         """

@@ -2,13 +2,13 @@
 
 When ten sockets subscribe to ``orderbook.50.BTCUSDT`` on ``/v5/public/linear``,
 one :class:`BookFeed` computes each update once, encodes it to JSON once, frames
-it once (:func:`~helpers.exchange.ws_common.text_frame`) and writes the same
+it once (:func:`~local_exchange.ws_common.text_frame`) and writes the same
 bytes to all ten. The feed is an asyncio task that wakes on its push interval,
 aligned to the clock (a 20 ms feed wakes at ...000, ...020, ... ms + 1 ms), and
 ends when its last subscriber leaves. :class:`Feeds` is the registry that
 creates and stops them; :mod:`.ws_public` calls it.
 
-Every feed reads the same :class:`~helpers.exchange.market.Market` the REST
+Every feed reads the same :class:`~local_exchange.market.Market` the REST
 routes read, at the moment it publishes, so a stream and a REST call made at the
 same time agree: ``tickers`` carry ``Market.ticker``, ``orderbook`` the levels of
 ``Market.raw_book``, ``publicTrade`` the trades of ``Market.trades``, and a
@@ -61,7 +61,7 @@ from .ws_common import encode, text_frame
 __all__ = ["Feeds", "Feed", "BookFeed", "TradeFeed", "TickerFeed", "KlineFeed", "LiquidationFeed",
            "Spec", "parse_topic", "BOOK_DEPTHS", "Subscriber", "liquidations"]
 
-log = logging.getLogger("helpers.exchange.feeds")
+log = logging.getLogger("local_exchange.feeds")
 
 #: Depth -> push interval (ms) per category.
 BOOK_DEPTHS: dict[str, dict[int, int]] = {
@@ -84,7 +84,7 @@ _CACHE_LIMIT = 50_000
 
 
 class Subscriber(Protocol):
-    """What a feed needs from a subscriber: :class:`~helpers.exchange.ws_common.Connection` has it."""
+    """What a feed needs from a subscriber: :class:`~local_exchange.ws_common.Connection` has it."""
 
     def push_frame(self, frame: bytes) -> bool: ...
 

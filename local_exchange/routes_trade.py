@@ -1,10 +1,10 @@
 """Private trading endpoints: orders, executions, positions, leverage.
 
-Each handler is thin: it reads the request's :class:`~helpers.exchange.params.Params`
-and :class:`~helpers.exchange.accounts.Account` (both set by the middleware in
-``app.py`` after the signature check), asks :mod:`helpers.exchange.matching` to
+Each handler is thin: it reads the request's :class:`~local_exchange.params.Params`
+and :class:`~local_exchange.accounts.Account` (both set by the middleware in
+``app.py`` after the signature check), asks :mod:`local_exchange.matching` to
 do the work, and answers with Bybit's envelope. Bad input raises
-:class:`~helpers.exchange.errors.BybitError`, which the middleware turns into
+:class:`~local_exchange.errors.BybitError`, which the middleware turns into
 ``{"retCode": ..., "retMsg": ...}``.
 
 Lists are sorted newest first and paged with ``limit`` and ``cursor``: the

@@ -72,7 +72,7 @@ __all__ = [
     "REPLY_DELAY_S",
 ]
 
-log = logging.getLogger("helpers.exchange.ws")
+log = logging.getLogger("local_exchange.ws")
 
 PUBLIC_CHANNELS = ("spot", "linear", "inverse", "option")
 #: The ops each channel understands (besides ``ping``); other ops get an error reply.

@@ -48,7 +48,7 @@ subscribes none of its topics. (Bybit forbids mixing ``order`` and
 
 **Messages.** Every change to the account (a REST or WebSocket order, a fill of
 a resting order found by the 100 ms sweep, a cancel, a leverage change) makes
-:class:`~helpers.exchange.accounts.Account` call its listeners with
+:class:`~local_exchange.accounts.Account` call its listeners with
 ``(topic, items)``, in the order order -> execution -> position -> wallet. This
 connection's listener wraps the items in Bybit's envelope
 ``{"id", "topic", "creationTime", "data"}`` (no ``type``, no ``ts``);
@@ -89,7 +89,7 @@ from .ws_common import Connection, encode, serve, subscribe_reply
 if TYPE_CHECKING:
     from .accounts import Account, Accounts
 
-log = logging.getLogger("helpers.exchange.ws_private")
+log = logging.getLogger("local_exchange.ws_private")
 
 PATH = "/v5/private"
 #: How long a ``subscribe`` takes to answer. pybit sends the subscribe frame *before*

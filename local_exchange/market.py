@@ -6,9 +6,9 @@ question comes with the time ``t_ms`` it is asked for, and the answer is a pure
 function of (seed, symbol, time). Ask twice, get the same answer; ask for a
 moment in 2023 and get what the market "was" then.
 
-Prices come from :mod:`helpers.exchange.prices`, books from
-:mod:`helpers.exchange.book`, the list of symbols from
-:mod:`helpers.exchange.catalog`. This module turns them into Bybit's shapes:
+Prices come from :mod:`local_exchange.prices`, books from
+:mod:`local_exchange.book`, the list of symbols from
+:mod:`local_exchange.catalog`. This module turns them into Bybit's shapes:
 numbers as strings with the instrument's decimals, rows newest first.
 """
 from __future__ import annotations
@@ -113,7 +113,7 @@ class _Fmt:
 class Market:
     """Everything public about the local exchange's market, for one seed.
 
-    ``Market(seed=7)`` lists the instruments of :mod:`~helpers.exchange.catalog`
+    ``Market(seed=7)`` lists the instruments of :mod:`~local_exchange.catalog`
     (options: the expiries listed when the market is created) and answers every
     question for any time ``t_ms`` (epoch milliseconds, UTC).
     """

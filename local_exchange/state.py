@@ -1,6 +1,6 @@
 """Typed keys for the state one aiohttp application holds.
 
-Set once in :func:`helpers.exchange.app.create_app`; handlers read them with
+Set once in :func:`local_exchange.app.create_app`; handlers read them with
 ``request.app[MARKET]`` and so on.
 """
 from __future__ import annotations

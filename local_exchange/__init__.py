@@ -8,7 +8,7 @@ and rate-limit headers, so ``pybit`` talks to it over real sockets with only its
 address changed::
 
     from pybit.unified_trading import HTTP
-    from helpers.exchange import LocalExchange
+    from local_exchange import LocalExchange
 
     exchange = LocalExchange().start()             # background thread, free port
     session = HTTP(api_key="demo-api-key", api_secret="demo-api-secret")
@@ -29,10 +29,30 @@ What it holds:
 * a **wire log** of every request it saw, at ``GET /local/wire``. Everything
   that is not Bybit's lives under ``/local/``.
 
-From a shell, for a whole classroom: ``python -m helpers.exchange --help``.
+From a shell, for a whole classroom: ``python -m local_exchange --help``.
 """
-from .app import create_app
-from .runner import LocalExchange
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 
+if TYPE_CHECKING:
+    from .app import create_app
+    from .runner import LocalExchange
+
 __all__ = ["LocalExchange", "ExchangeConfig", "create_app", "DEMO_API_KEY", "DEMO_API_SECRET"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the web server (aiohttp and every feed) only when it is asked for.
+
+    ``import local_exchange.settings`` stays cheap this way: it pulls in no aiohttp.
+    """
+    if name == "LocalExchange":
+        from .runner import LocalExchange
+        return LocalExchange
+    if name == "create_app":
+        from .app import create_app
+        return create_app
+    raise AttributeError(f"module 'local_exchange' has no attribute {name!r}")

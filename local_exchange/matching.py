@@ -1,7 +1,7 @@
 """How orders trade on the local exchange: validation, matching, fills, cancels.
 
 The local exchange has no other traders. Instead an order meets the *simulated*
-order book of :class:`~helpers.exchange.market.Market`:
+order book of :class:`~local_exchange.market.Market`:
 
 * a **Market** order takes liquidity at once, level after level of the book
   (one execution per level, so a big order shows several fills and an average
@@ -100,7 +100,7 @@ Op = TypeVar("Op", bound=Callable[..., object])
 
 
 def changes_account(op: Op) -> Op:
-    """Bump the account's :attr:`~helpers.exchange.accounts.Account.version` before and after ``op``.
+    """Bump the account's :attr:`~local_exchange.accounts.Account.version` before and after ``op``.
 
     Every operation below that may change an account (its first argument) wears
     this decorator, so views cached by version (``wallet_balance_json``) never
