@@ -1,24 +1,32 @@
-"""Set up and run the course with nothing but Python installed.
+"""Set up and run the course with nothing but Python (3.11 or newer) installed.
 
     python course.py lab       open the course in JupyterLab (offline, no keys needed)
     python course.py test      run every test: the helpers, the local exchange, every notebook
+    python course.py doctor    check your setup (versions, environment, keys masked, hosts, clock)
+    python course.py exchange  run the local exchange from a shell (add --help for its options)
     python course.py outputs   re-run every notebook and store its outputs (what nbval compares)
     python course.py bench     run the benchmarks in benchmarks/ and print their numbers
 
 Each command first creates (or reuses) a virtual environment in ``.venv`` and
 installs ``requirements.txt`` into it. The install is skipped when neither
 ``requirements.txt`` nor ``pyproject.toml`` changed since the last one, so a
-second run starts at once. Works the same on Windows, macOS and Linux: no make,
-no shell scripts.
+second run starts at once. A ``.venv`` made by another Python version is rebuilt.
+Works the same on Windows, macOS and Linux: no make, no shell scripts.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
+
+# The pinned pandas, numpy and matplotlib need Python 3.11; pyproject.toml says the same.
+MINIMUM_PYTHON = (3, 11)
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -43,21 +51,54 @@ def requirements_digest() -> str:
     return digest.hexdigest()
 
 
+def unsupported_python() -> str | None:
+    """One line saying why this Python cannot run the course, or ``None`` when it can."""
+    if sys.version_info[:2] >= MINIMUM_PYTHON:
+        return None
+    wanted = ".".join(map(str, MINIMUM_PYTHON))
+    return (f"The course needs Python {wanted} or newer; this is Python {sys.version.split()[0]} "
+            f"({sys.executable}). Install Python {wanted}+ and run this command with it.")
+
+
+def venv_version() -> str | None:
+    """The ``major.minor`` Python version ``.venv`` was made with, read from its ``pyvenv.cfg``."""
+    cfg = VENV / "pyvenv.cfg"
+    if not cfg.exists():
+        return None
+    match = re.search(r"^version(?:_info)?\s*=\s*(\d+\.\d+)", cfg.read_text(errors="replace"), re.M)
+    return match.group(1) if match else None
+
+
+def quiet_jupyterlab() -> None:
+    """Turn off JupyterLab's news pop-up for this ``.venv`` (the course runs offline)."""
+    labconfig = VENV / "etc" / "jupyter" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    page_config = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+    (labconfig / "page_config.json").write_text(json.dumps(page_config, indent=2) + "\n")
+
+
 def setup() -> Path:
     """Create ``.venv`` if needed and install the requirements unless already current."""
     python = venv_python()
-    if not python.exists():
+    this_python = "{}.{}".format(*sys.version_info[:2])
+    made_with = venv_version()
+    if python.exists() and made_with not in (None, this_python):
+        print(f"{VENV} was made with Python {made_with}; rebuilding it for Python {this_python} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    elif not python.exists():
         print(f"Creating a virtual environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
     wanted = requirements_digest()
     if not STAMP.exists() or STAMP.read_text() != wanted:
-        print("Installing the course's packages (first run only; a few minutes) ...", flush=True)
+        print("Installing the course's packages (first run only; a few minutes). pip lists each one:", flush=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off",
              "-r", str(ROOT / "requirements.txt")],
             cwd=ROOT, check=True,
         )
+        quiet_jupyterlab()
         STAMP.write_text(wanted)
+        print("Installed.", flush=True)
     return python
 
 
@@ -74,12 +115,39 @@ def run(python: Path, *args: str, env: dict[str, str] | None = None) -> int:
     return subprocess.run([str(python), *args], cwd=ROOT, env=env).returncode
 
 
+def lab_url(python: Path, pid: int) -> str | None:
+    """The address (with its token) of the JupyterLab server with process id ``pid``, once it listens."""
+    listing = subprocess.run([str(python), "-m", "jupyter", "server", "list", "--json"],
+                             capture_output=True, text=True, cwd=ROOT).stdout
+    for line in listing.splitlines():
+        try:
+            server = json.loads(line)
+        except ValueError:
+            continue
+        if server.get("pid") == pid:
+            return f"{server['url'].rstrip('/')}/lab/tree/notebooks/00_start_here.ipynb?token={server['token']}"
+    return None
+
+
 def lab(python: Path, extra: list[str]) -> int:
     # Serve the whole folder (so helpers/ and the README are one click away) and open the first notebook.
     target = [f"--ServerApp.root_dir={ROOT}", "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"]
     if getattr(os, "geteuid", lambda: 1)() == 0:  # containers often run as root; Jupyter refuses that by default
         extra = ["--allow-root", *extra]
-    return run(python, "-m", "jupyter", "lab", *target, *extra)
+    server = subprocess.Popen([str(python), "-m", "jupyter", "lab", *target, *extra], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        url = None
+        while url is None and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            url = lab_url(python, server.pid)
+        if url:
+            print(f"\n  The course is open at:\n\n    {url}\n\n  (paste it into a browser if none opened; "
+                  "Ctrl+C here stops JupyterLab)\n", flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        return server.wait()
 
 
 def test(python: Path, extra: list[str]) -> int:
@@ -94,6 +162,14 @@ def test(python: Path, extra: list[str]) -> int:
     )
 
 
+def doctor(python: Path, extra: list[str]) -> int:
+    return run(python, "-m", "helpers.doctor", *extra)
+
+
+def exchange(python: Path, extra: list[str]) -> int:
+    return run(python, "-m", "local_exchange", *extra)
+
+
 def outputs(python: Path, extra: list[str]) -> int:
     return run(python, str(NOTEBOOKS / "build.py"), *extra, env=local_environment())
 
@@ -106,10 +182,14 @@ def bench(python: Path, extra: list[str]) -> int:
     return status
 
 
-COMMANDS = {"lab": lab, "test": test, "outputs": outputs, "bench": bench}
+COMMANDS = {"lab": lab, "test": test, "doctor": doctor, "exchange": exchange, "outputs": outputs, "bench": bench}
 
 
 def main(argv: list[str]) -> int:
+    problem = unsupported_python()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     if not argv or argv[0] not in COMMANDS:
         print(__doc__)
         return 2

@@ -18,6 +18,6 @@ Notebooks start with ``import helpers`` and then use:
 * :mod:`helpers.polling`  REST polling and the WebSocket measured side by side
 * :mod:`helpers.history`  every symbol's candles downloaded in bulk, cached on disk
 * :mod:`helpers.analysis` returns, correlations, the most correlated pair and its spread
-* :mod:`helpers.doctor`   ``python -m helpers.doctor``: the setup check to run before asking for help
+* :mod:`helpers.doctor`   ``python course.py doctor``: the setup check to run before asking for help
 * :mod:`local_exchange` the local exchange that speaks Bybit's V5 protocol on loopback
 """

@@ -249,12 +249,12 @@ def _pins(requirements: Path | None = None) -> dict[str, str]:
 
 
 def check_python(version: Sequence[int] | None = None) -> Finding:
-    """Python 3.10 or newer is needed (the course's ``pyproject.toml`` says so)."""
+    """Python 3.11 or newer is needed (the course's ``pyproject.toml`` says so)."""
     v = tuple(version or sys.version_info[:3])
     text = "Python " + ".".join(str(part) for part in v)
-    if v < (3, 10):
+    if v < (3, 11):
         return Finding("python", FAIL, text + ": too old for the course",
-                       "install Python 3.10 or newer, then run `python course.py lab` again (it makes a fresh .venv)")
+                       "install Python 3.11 or newer, then run `python course.py lab` again (it makes a fresh .venv)")
     return Finding("python", OK, text)
 
 
