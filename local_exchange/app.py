@@ -179,7 +179,7 @@ def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Aw
     config: ExchangeConfig = app[CONFIG]
     limiter: RateLimiter = app[LIMITS]
     wire: WireLog = app[WIRE]
-    ip_limit = config.ip_limit
+    ip_limit = config.ip_limit and config.limits != "off"
     allow_demo_remote = config.allow_demo_key_remote
     record = wire.record
 
