@@ -35,8 +35,9 @@ import multiprocessing as mp
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -55,7 +56,7 @@ def clients(ws_url: str, per_client: list[list[str]], stop_at: float, out: Any) 
             while (left := stop_at - time.time()) > 0:
                 try:
                     msg = await asyncio.wait_for(ws.receive(), left)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     return
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     return
@@ -131,7 +132,7 @@ def main() -> None:
 
     lateness = Lateness(feeds.TICK_OFFSET_MS)
     for cls in {*feeds._KINDS.values()}:
-        cls.tick = lateness.wrap(cls.tick)  # type: ignore[method-assign]
+        cls.tick = lateness.wrap(cls.tick)  # type: ignore[method-assign,assignment]
 
     exchange = LocalExchange(ExchangeConfig(limits="off", port=0)).start()
     ws_url = exchange.url.replace("http://", "ws://") + "/v5/public/linear"

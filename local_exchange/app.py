@@ -110,7 +110,7 @@ def check_header_bytes(headers: Any, now: int) -> None:
     ==========================  =====  ===========================================
     """
     for name, value in headers.items():
-        if not name[:7].upper() == "X-BAPI-" or not _undecodable(value):
+        if name[:7].upper() != "X-BAPI-" or not _undecodable(value):
             continue
         upper = name.upper()
         shown = printable(value)

@@ -108,7 +108,7 @@ class WireLog:
         return len(self._items)
 
     @property
-    def bytes(self) -> int:
+    def size_bytes(self) -> int:
         """What the kept entries weigh, as counted against ``max_bytes``."""
         return self._bytes
 

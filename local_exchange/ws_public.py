@@ -58,12 +58,13 @@ import heapq
 import itertools
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable, Sized
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from .clock import now_ms
-from .feeds import TICK_OFFSET_MS, Feed, Feeds, parse_topic
+from .feeds import TICK_OFFSET_MS, Feeds, parse_topic
 from .state import FEEDS, MARKET
 
 #: The clock that ticks this application's feeds (set by :func:`setup`).
@@ -81,6 +82,18 @@ ARGS_CHARS_PER_CONNECTION = 21_000
 SLICE_S = 0.002
 
 
+class Tickable(Protocol):
+    """What :class:`FeedClock` needs of a feed (every :class:`~local_exchange.feeds.Feed` has it)."""
+
+    @property
+    def interval_ms(self) -> int: ...
+
+    @property
+    def subscribers(self) -> Sized: ...
+
+    def tick(self, now: int) -> None: ...
+
+
 class FeedClock:
     """Calls every running feed's ``tick(now)`` on its grid, from one timer on the event loop.
 
@@ -96,9 +109,9 @@ class FeedClock:
 
     def __init__(self, wall_ms: Callable[[], float] | None = None) -> None:
         self._wall_ms = wall_ms or (lambda: time.time() * 1000.0)
-        self._waiting: list[tuple[float, int, Feed]] = []           # (due wall-clock ms, order, feed)
-        self._ready: list[tuple[float, int, float, Feed]] = []      # (deadline, order, due, feed)
-        self._on: set[Feed] = set()
+        self._waiting: list[tuple[float, int, Tickable]] = []           # (due wall-clock ms, order, feed)
+        self._ready: list[tuple[float, int, float, Tickable]] = []      # (deadline, order, due, feed)
+        self._on: set[Tickable] = set()
         self._order = itertools.count()
         self._handle: asyncio.Handle | None = None
         self._handle_due = float("inf")      # when the pending call runs (-inf: as soon as possible)
@@ -112,7 +125,7 @@ class FeedClock:
         """The first grid point of a feed with ``interval`` after ``now_ms``."""
         return (int(now_ms - TICK_OFFSET_MS) // interval + 1) * interval + TICK_OFFSET_MS
 
-    def add(self, feed: Feed) -> None:
+    def add(self, feed: Tickable) -> None:
         """Start ticking ``feed`` at its next grid point (no-op if it is on the clock already)."""
         if feed in self._on:
             return

@@ -42,7 +42,7 @@ def test_command_line_accepts_off_and_says_what_it_does():
     args = build_parser().parse_args(["--limits", "off"])
     assert config_from(args).limits == "off"
     out = subprocess.run([sys.executable, "-m", "local_exchange", "--help"],
-                         capture_output=True, text=True, timeout=30).stdout
+                         capture_output=True, text=True, timeout=30, check=True).stdout
     assert "'off'" in out and "per IP" in out
 
 

@@ -69,12 +69,12 @@ def test_log_is_bounded_in_bytes_whatever_the_bodies():
     headers = {"X-BAPI-SIGN": "s" * 100_000, "Cookie": "c" * 100_000}
     for i in range(500):
         wire.record(i, "POST", "/v5/order/create?" + "q" * 100_000, headers, huge, 200, None)
-    assert wire.bytes <= 200_000 and 0 < len(wire) < 500
+    assert wire.size_bytes <= 200_000 and 0 < len(wire) < 500
     newest = wire.entries(1)[0]
     assert newest["time"] == 499 and len(newest["headers"]["X-BAPI-SIGN"]) < 1000
     assert "1048578 bytes received" in newest["body"]
     wire.clear()
-    assert wire.bytes == 0 and len(wire) == 0
+    assert wire.size_bytes == 0 and len(wire) == 0
 
 
 def test_undecodable_header_bytes_still_serialise():
