@@ -103,12 +103,14 @@ class FeedClock:
     out before ``t + i``, when the next one is due, so a 10 ms book goes before
     a 100 ms ticker that became due in the same millisecond, and a 1 s kline
     last. Between two ticks the clock looks again for pushes that became due
-    meanwhile, and after :data:`SLICE_S` of work it lets the event loop serve
-    sockets before it goes on.
+    meanwhile, and after ``slice_s`` of work (default :data:`SLICE_S`) it lets
+    the event loop serve sockets before it goes on. ``wall_ms`` is the clock the
+    grid is read from (tests pass their own).
     """
 
-    def __init__(self, wall_ms: Callable[[], float] | None = None) -> None:
+    def __init__(self, wall_ms: Callable[[], float] | None = None, slice_s: float = SLICE_S) -> None:
         self._wall_ms = wall_ms or (lambda: time.time() * 1000.0)
+        self._slice_s = slice_s
         self._waiting: list[tuple[float, int, Tickable]] = []           # (due wall-clock ms, order, feed)
         self._ready: list[tuple[float, int, float, Tickable]] = []      # (deadline, order, due, feed)
         self._on: set[Tickable] = set()
@@ -182,7 +184,7 @@ class FeedClock:
                 log.exception("%r failed to publish", feed)
             self.ticks += 1
             heapq.heappush(waiting, (self.next_grid(self._wall_ms(), feed.interval_ms), next(self._order), feed))
-            if time.perf_counter() - started > SLICE_S:
+            if time.perf_counter() - started > self._slice_s:
                 break                        # let the loop serve sockets; _arm calls back at once
         self._arm()
 

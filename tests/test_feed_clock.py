@@ -31,6 +31,9 @@ class Wall:
         return self.now
 
 
+UNSLICED = float("inf")      # one _run() does every due tick, however slow this machine is
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -47,7 +50,7 @@ def test_due_feeds_run_earliest_deadline_first():
     wall = Wall(10_001.5)
 
     async def scenario() -> None:
-        clock = FeedClock(wall)
+        clock = FeedClock(wall, slice_s=UNSLICED)
         kline, ticker, book = FakeFeed("kline", 1000, order), FakeFeed("ticker", 100, order), FakeFeed("book", 10, order)
         clock.add(kline)                              # due at 11 001
         wall.now = 10_950.5
@@ -69,7 +72,7 @@ def test_an_overdue_push_goes_before_one_merely_due():
     wall = Wall(10_000.5)
 
     async def scenario() -> None:
-        clock = FeedClock(wall)
+        clock = FeedClock(wall, slice_s=UNSLICED)
         ticker, book = FakeFeed("ticker", 100, order), FakeFeed("book", 10, order)
         clock.add(ticker)                             # due at 10 001, deadline 10 101
         wall.now = 10_095.5
@@ -87,7 +90,7 @@ def test_a_feed_without_subscribers_leaves_and_a_failing_one_does_not_stop_the_o
     wall = Wall(20_000.5)
 
     async def scenario() -> None:
-        clock = FeedClock(wall)
+        clock = FeedClock(wall, slice_s=UNSLICED)
         gone, broken, fine = FakeFeed("gone", 10, order), FakeFeed("broken", 10, order, fail=True), FakeFeed("fine", 20, order)
         for feed in (gone, broken, fine):
             clock.add(feed)
@@ -117,3 +120,25 @@ def test_the_clock_ticks_by_itself_on_the_event_loop():
 
     run(scenario())
     assert order == ["book"] * len(order) and len(order) >= 3
+
+
+def test_a_long_run_of_ticks_lets_the_loop_in_between():
+    """With no time slice left, one _run() ticks one feed and asks the loop to call it again at once."""
+    order: list[str] = []
+    wall = Wall(30_000.5)
+
+    async def scenario() -> None:
+        clock = FeedClock(wall, slice_s=0.0)
+        for name in ("a", "b", "c"):
+            clock.add(FakeFeed(name, 10, order))
+        wall.now = 30_010 + TICK_OFFSET_MS
+        clock._run()
+        assert len(order) == 1
+        assert clock._handle is not None and clock._handle_due == float("-inf")     # call_soon, not a timer
+        clock._handle.cancel()
+        clock._run()
+        clock._run()
+        assert sorted(order) == ["a", "b", "c"]
+        clock.close()
+
+    run(scenario())
