@@ -335,10 +335,13 @@ class ReconnectBackoff:
         try:
             if getattr(self, "attempting_connection", False) and not self._closed_by_user:
                 self._failed_attempts += 1
-                pause = self.pause_after(self._failed_attempts)
-                log.info("WebSocket %s: connection attempt %d failed (%s); next in %.1f s",
-                         getattr(self, "ws_name", "?"), self._failed_attempts, type(error).__name__, pause)
-                self._wake.wait(pause)
+                retries = getattr(self, "retries", 0)
+                last = bool(retries) and self._failed_attempts >= retries     # pybit gives up now: no pause
+                if not last:
+                    pause = self.pause_after(self._failed_attempts)
+                    log.info("WebSocket %s: connection attempt %d failed (%s); next in %.1f s",
+                             getattr(self, "ws_name", "?"), self._failed_attempts, type(error).__name__, pause)
+                    self._wake.wait(pause)
             super()._on_error(error)  # type: ignore[misc]
         finally:
             self._internal.active = previous
