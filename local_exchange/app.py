@@ -272,7 +272,7 @@ async def local_wire(request: web.Request) -> web.Response:
 async def local_health(request: web.Request) -> web.Response:
     """``GET /local/health``: a liveness check in Bybit's envelope."""
     config = request.app[CONFIG]
-    return envelope.ok({"status": "ok", "limits": config.limits, "ipLimit": config.ip_limit,
+    return envelope.ok({"status": "ok", "limits": config.limits, "ipLimit": config.ip_limit and config.limits != "off",
                         "seed": config.seed})
 
 

@@ -71,7 +71,8 @@ from .state import FEEDS, MARKET
 FEED_CLOCK: web.AppKey[FeedClock] = web.AppKey("feed_clock")
 from .ws_common import PUBLIC_CHANNELS, REPLY_DELAY_S, Connection, error_reply, serve, setup as setup_ws, subscribe_reply
 
-__all__ = ["setup", "handle", "FeedClock", "SPOT_ARGS_PER_REQUEST", "OPTION_TOPICS_PER_CONNECTION", "ARGS_CHARS_PER_CONNECTION"]
+__all__ = ["setup", "handle", "FeedClock", "SPOT_ARGS_PER_REQUEST", "OPTION_TOPICS_PER_CONNECTION",
+           "ARGS_CHARS_PER_CONNECTION"]
 
 log = logging.getLogger("local_exchange.ws")
 

@@ -51,7 +51,8 @@ def test_due_feeds_run_earliest_deadline_first():
 
     async def scenario() -> None:
         clock = FeedClock(wall, slice_s=UNSLICED)
-        kline, ticker, book = FakeFeed("kline", 1000, order), FakeFeed("ticker", 100, order), FakeFeed("book", 10, order)
+        kline, ticker = FakeFeed("kline", 1000, order), FakeFeed("ticker", 100, order)
+        book = FakeFeed("book", 10, order)
         clock.add(kline)                              # due at 11 001
         wall.now = 10_950.5
         clock.add(ticker)                             # due at 11 001
@@ -91,7 +92,8 @@ def test_a_feed_without_subscribers_leaves_and_a_failing_one_does_not_stop_the_o
 
     async def scenario() -> None:
         clock = FeedClock(wall, slice_s=UNSLICED)
-        gone, broken, fine = FakeFeed("gone", 10, order), FakeFeed("broken", 10, order, fail=True), FakeFeed("fine", 20, order)
+        gone, fine = FakeFeed("gone", 10, order), FakeFeed("fine", 20, order)
+        broken = FakeFeed("broken", 10, order, fail=True)
         for feed in (gone, broken, fine):
             clock.add(feed)
         gone.subscribers.clear()

@@ -142,8 +142,9 @@ def _check_http(status: int, reply: bytes, where: str) -> None:
             data = json.loads(reply)
         except ValueError:
             pytest.fail(f"not JSON: {reply[:200]!r} for {where}")
-        assert isinstance(data, dict) and isinstance(data.get("retCode"), int) and isinstance(data.get("retMsg"), str), \
-            f"not an envelope: {reply[:200]!r} for {where}"
+        envelope = (isinstance(data, dict) and isinstance(data.get("retCode"), int)
+                    and isinstance(data.get("retMsg"), str))
+        assert envelope, f"not an envelope: {reply[:200]!r} for {where}"
 
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -191,7 +192,8 @@ _sockets: dict[tuple[int, str], websocket.WebSocket] = {}
 
 def _auth_frame() -> str:
     expires = int(time.time() * 1000) + 60_000
-    return json.dumps({"op": "auth", "args": [DEMO_API_KEY, expires, ws_private.auth_signature(DEMO_API_SECRET, str(expires))]})
+    signature = ws_private.auth_signature(DEMO_API_SECRET, str(expires))
+    return json.dumps({"op": "auth", "args": [DEMO_API_KEY, expires, signature]})
 
 
 def _socket(exchange: LocalExchange, path: str) -> websocket.WebSocket:
@@ -268,7 +270,8 @@ order_args = st.dictionaries(st.sampled_from(["category", "symbol", "side", "ord
                              max_size=6)
 json_frames = st.fixed_dictionaries(
     {"op": ops},
-    optional={"args": st.one_of(st.lists(TOPICS, max_size=3), st.lists(order_args, min_size=1, max_size=1), json_values),
+    optional={"args": st.one_of(st.lists(TOPICS, max_size=3), st.lists(order_args, min_size=1, max_size=1),
+                                json_values),
               "req_id": json_values, "reqId": st.one_of(SURROGATES, json_values),
               "header": st.one_of(st.just("now"), json_values),
               "\ud800": json_values},

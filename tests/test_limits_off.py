@@ -60,3 +60,5 @@ def test_over_the_wire_nothing_is_limited():
             codes.add((reply.status_code, reply.json()["retCode"]))
         assert codes == {(200, 0)}
         assert session.get(exchange.url + "/v5/market/time").status_code == 200
+        health = session.get(exchange.url + "/local/health").json()["result"]
+        assert (health["limits"], health["ipLimit"]) == ("off", False)
