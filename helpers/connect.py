@@ -24,7 +24,9 @@ The same cell works in every environment (see :mod:`helpers.config`):
 
 WebSockets: :func:`websocket` returns pybit's ``WebSocket`` (a public channel
 or ``private``) or ``WebSocketTrading`` (``trade``) for the same environment;
-for ``local`` it dials the same local exchange.
+for ``local`` it dials the same local exchange. Its sockets pause between
+reconnection attempts (:class:`ReconnectBackoff`), so a stream outlives a
+server restart of several seconds.
 
 The module is organised around one question, "which base address and which keys
 for this environment?" (:func:`_local_base_url` and :mod:`helpers.urls`). REST
@@ -34,6 +36,7 @@ use the same local exchange.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Callable
 
@@ -258,7 +261,7 @@ PUBLIC_WS_CHANNELS: tuple[str, ...] = ("spot", "linear", "inverse", "option")
 
 WS_DEFAULTS: dict[str, Any] = {
     "restart_on_error": True,     # reconnect and resubscribe after a dropped connection (pybit's default)
-    "retries": 10,                # connection attempts before pybit gives up (0 = forever)
+    "retries": 10,                # connection attempts before giving up (0 = forever), paused as ReconnectBackoff says
     "ping_interval": 20,          # seconds between pings, as Bybit asks
     "ping_timeout": 10,           # no pong within this → reconnect
     "private_auth_expire": 10,    # auth signature valid for 10 s (pybit's 1 s fails on a slow machine)
@@ -266,7 +269,105 @@ WS_DEFAULTS: dict[str, Any] = {
 """Defaults :func:`websocket` passes to pybit unless you pass your own value."""
 
 
-class LocalWebSocket(WebSocket):
+log = logging.getLogger(__name__)
+
+
+class ReconnectBackoff:
+    """A pause between pybit's connection attempts: exponential backoff, bounded.
+
+    pybit 5.17.0 reconnects a dropped socket (``restart_on_error=True``) by
+    calling ``_connect`` again, which tries ``retries`` times *with no pause*:
+    on loopback all ten attempts are refused within about 0.1 s, and pybit then
+    gives up for good, so a server that restarts in two seconds is never found
+    again. Mixed into pybit's ``WebSocket``/``WebSocketTrading``, this class
+    waits after each refused attempt: :attr:`first_pause_s`, then twice as
+    long each time, at most :attr:`max_pause_s`. With the course's 10 attempts
+    a socket keeps trying for about 18 s (``retries=0`` tries forever, at
+    ``max_pause_s`` apart); once connected it signs in and resubscribes as
+    pybit always does.
+
+    How: pybit runs each attempt in a thread and starts the next one when that
+    thread ends. A refused attempt ends by calling ``_on_error`` in that thread,
+    so the pause is taken there (only while ``attempting_connection`` is set;
+    a dropped live connection is retried at once). ``exit()`` cuts a pause
+    short and stops a reconnection that is under way: pybit's attempt loop
+    ends when it sees a connection, so on the thread running that loop, and
+    only there, ``is_connected()`` says yes once the user has closed the
+    socket. Nothing of pybit's network code is replaced: only its policy
+    methods (``_connect``, ``_on_error``, ``is_connected``, ``exit``) are overridden.
+    """
+
+    first_pause_s: float = 0.2
+    max_pause_s: float = 3.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._failed_attempts = 0
+        self._closed_by_user = False
+        self._wake = threading.Event()
+        self._internal = threading.local()      # set while pybit itself runs exit() on this thread
+        super().__init__(*args, **kwargs)
+
+    def pause_after(self, failures: int) -> float:
+        """Seconds to wait after the ``failures``-th refused attempt in a row (1, 2, ...)."""
+        return min(self.first_pause_s * 2 ** (failures - 1), self.max_pause_s)
+
+    def _connect(self, url: str) -> None:
+        previous = getattr(self._internal, "active", False)
+        self._internal.active = True
+        self._failed_attempts = 0
+        try:
+            super()._connect(url)  # type: ignore[misc]
+        except Exception:
+            if not self._closed_by_user:
+                raise                        # pybit gave up: its own error, as without the backoff
+        finally:
+            self._internal.active = previous
+        if self._closed_by_user:             # exit() was called while reconnecting: stay closed
+            super().exit()  # type: ignore[misc]
+        elif self._failed_attempts:
+            # pybit's own exit() ran after each refused attempt and left "exited" set,
+            # which would silence its custom pings on the new connection.
+            self.exited = False
+
+    def _on_error(self, error: BaseException) -> None:
+        previous = getattr(self._internal, "active", False)
+        self._internal.active = True
+        try:
+            if getattr(self, "attempting_connection", False) and not self._closed_by_user:
+                self._failed_attempts += 1
+                retries = getattr(self, "retries", 0)
+                last = bool(retries) and self._failed_attempts >= retries     # pybit gives up now: no pause
+                if not last:
+                    pause = self.pause_after(self._failed_attempts)
+                    log.info("WebSocket %s: connection attempt %d failed (%s); next in %.1f s",
+                             getattr(self, "ws_name", "?"), self._failed_attempts, type(error).__name__, pause)
+                    self._wake.wait(pause)
+            super()._on_error(error)  # type: ignore[misc]
+        finally:
+            self._internal.active = previous
+
+    def is_connected(self) -> bool:
+        if self._closed_by_user and getattr(self._internal, "active", False):
+            return True                      # ends pybit's attempt loop after exit() (see the class docstring)
+        return bool(super().is_connected())  # type: ignore[misc]
+
+    def exit(self) -> None:
+        """Close the socket for good (also stops a reconnection under way)."""
+        if not getattr(self._internal, "active", False):
+            self._closed_by_user = True
+            self._wake.set()
+        super().exit()  # type: ignore[misc]
+
+
+class CourseWebSocket(ReconnectBackoff, WebSocket):
+    """pybit's ``WebSocket`` with :class:`ReconnectBackoff` (testnet, demo, mainnet)."""
+
+
+class CourseWebSocketTrading(ReconnectBackoff, WebSocketTrading):
+    """pybit's ``WebSocketTrading`` with :class:`ReconnectBackoff` (testnet, mainnet)."""
+
+
+class LocalWebSocket(ReconnectBackoff, WebSocket):
     """pybit's ``WebSocket``, dialling the local exchange instead of ``stream.bybit.com``.
 
     pybit keeps an address template (``wss://{SUBDOMAIN}.{DOMAIN}.com/v5/public/linear``)
@@ -275,7 +376,7 @@ class LocalWebSocket(WebSocket):
     hand pybit the local address (``ws://127.0.0.1:PORT/v5/public/linear``)
     instead; a URL without ``{...}`` passes pybit's formatting unchanged.
     Everything else (pings, auth, subscribing, reconnecting and resubscribing)
-    is pybit's own code.
+    is pybit's own code, with the pause between attempts of :class:`ReconnectBackoff`.
     """
 
     def __init__(self, channel_type: str, local_ws_url: str, **kwargs: Any) -> None:
@@ -286,11 +387,11 @@ class LocalWebSocket(WebSocket):
         super()._connect(self.local_ws_url)
 
 
-class LocalWebSocketTrading(WebSocketTrading):
+class LocalWebSocketTrading(ReconnectBackoff, WebSocketTrading):
     """pybit's ``WebSocketTrading`` (orders over ``/v5/trade``), dialling the local exchange.
 
-    Same single difference as :class:`LocalWebSocket`: ``_connect`` is handed
-    the local address.
+    Same difference as :class:`LocalWebSocket`: ``_connect`` is handed the local
+    address (and attempts are paused by :class:`ReconnectBackoff`).
     """
 
     def __init__(self, local_ws_url: str, **kwargs: Any) -> None:
@@ -382,7 +483,7 @@ def websocket(channel: str, raw: bool = False, **kwargs: Any) -> WebSocket | Web
     else:
         if settings.env == "demo" and channel == "private":
             options["demo"] = True      # public channels stay on mainnet's stream (see above)
-        ws = WebSocketTrading(**options) if channel == "trade" else WebSocket(channel, **options)
+        ws = CourseWebSocketTrading(**options) if channel == "trade" else CourseWebSocket(channel, **options)
     if router is not None:
         router.ws = ws
         ws.course_router = router

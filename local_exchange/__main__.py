@@ -36,9 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TCP port (default 8765; 0 picks a free one).")
     parser.add_argument("--seed", type=int, default=7,
                         help="seed of the price history: the same seed gives the same klines everywhere (default 7).")
-    parser.add_argument("--limits", choices=("bybit", "teaching"), default="bybit",
+    parser.add_argument("--limits", choices=("bybit", "teaching", "off"), default="bybit",
                         help="rate limits: 'bybit' = the real ones (600 requests / 5 s per IP, 10 orders/s ...); "
-                             "'teaching' = low ones a lesson hits at once (60 / 5 s per IP with a 10 s ban, 2 orders/s).")
+                             "'teaching' = low ones a lesson hits at once (60 / 5 s per IP with a 10 s ban, "
+                             "2 orders/s); "
+                             "'off' = none at all, per UID or per IP (benchmarks and load tests).")
     parser.add_argument("--no-ip-limit", action="store_true",
                         help="switch the per-IP limit (HTTP 403 ban) off, e.g. for benchmarks or a busy classroom behind one NAT.")
     parser.add_argument("--allow-demo-key-remote", action="store_true",

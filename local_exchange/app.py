@@ -13,11 +13,15 @@
   1. **IP limit** -> HTTP 403 while the address is banned (see :mod:`.limits`).
   2. **Route** unknown -> HTTP 404; known path with the wrong method -> HTTP 404 too.
      Both bodies are the envelope with retCode 10017 and a message naming the path
-     (Bybit's own 404 body is undocumented and pybit never reads it).
+     (Bybit's own 404 body is undocumented and pybit never reads it). A plain
+     HTTP request (no WebSocket upgrade) to a WebSocket path gets the same 404,
+     with a message saying to connect with ``ws://``.
   3. **Parameters**: GET -> the query string; POST -> the body, which must be a
      JSON object (else retCode 10001). Handlers read ``request[PARAMS]``.
   4. **Authentication** for every ``/v5/`` path outside ``/v5/market/``, over the
-     raw bytes received (see :mod:`.auth`); sets ``request[ACCOUNT]``.
+     raw bytes received (see :mod:`.auth`); sets ``request[ACCOUNT]``. An
+     ``X-BAPI-*`` header holding bytes that are not UTF-8 is refused first with
+     that header's own code (:func:`check_header_bytes`).
   5. **Per-UID limit** -> retCode 10006, and the ``X-Bapi-Limit*`` headers on
      every private answer.
   6. **Errors**: a :class:`~local_exchange.errors.BybitError` becomes its
@@ -30,8 +34,12 @@ too frequent. ..."}`` and a ``Retry-After`` header: Bybit documents only the phr
 "403, access too frequent" (10018 is its retired "Exceeded the IP Rate Limit" code);
 pybit raises on the status alone.
 
-WebSocket paths (``/v5/public/...``, ``/v5/private``, ``/v5/trade``) skip steps 3-7:
+WebSocket paths (``/v5/public/...``, ``/v5/private``, ``/v5/trade``) skip steps 1 and 3-7:
 they authenticate inside the socket, as Bybit's do.
+
+Every envelope is encoded so that it always reaches the client: a message that
+quotes a client's undecodable bytes is sent with JSON ``\\u`` escapes
+(:func:`envelope_bytes`).
 """
 from __future__ import annotations
 
@@ -42,15 +50,16 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from . import envelope, ws_public
+from . import envelope, ws_common, ws_public
 from .auth import authenticate, is_loopback
 from .clock import now_ms
-from .errors import PARAM_ERROR, PERMISSION_DENIED, ROUTE_NOT_FOUND, TOO_MANY_VISITS, BybitError
+from .errors import (PARAM_ERROR, PERMISSION_DENIED, ROUTE_NOT_FOUND, TOO_MANY_VISITS, BybitError,
+                     invalid_key, param_error, sign_error, timestamp_error)
 from .limits import RateLimiter
 from .params import Params
 from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from .state import ACCOUNT, ACCOUNTS, CONFIG, LIMITS, MARKET, PARAMS, WIRE
-from .wirelog import WireLog
+from .wirelog import WireLog, printable
 
 log = logging.getLogger("local_exchange")
 
@@ -62,8 +71,58 @@ WEBSOCKET_PATHS = ("/v5/private", "/v5/trade")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _envelope_bytes(code: int, message: str) -> bytes:
-    return envelope._dumps(envelope.body(None, code, message)).encode()
+def envelope_bytes(code: int, message: str) -> bytes:
+    """An error envelope as UTF-8 JSON, even when ``message`` quotes undecodable bytes.
+
+    aiohttp keeps a byte that is not UTF-8 as a lone surrogate; such a string has
+    no UTF-8 form, so the envelope is then written with ASCII ``\\u`` escapes
+    (still valid JSON, and pybit reads it the same).
+    """
+    payload = envelope.body(None, code, message)
+    try:
+        return envelope._dumps(payload).encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _undecodable(value: str) -> bool:
+    """True when ``value`` holds bytes that were not UTF-8 (kept by aiohttp as lone surrogates)."""
+    if value.isascii():
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_header_bytes(headers: Any, now: int) -> None:
+    """Refuse an ``X-BAPI-*`` header that is not UTF-8, with the code Bybit gives that header.
+
+    ==========================  =====  ===========================================
+    header                      code   retMsg
+    ==========================  =====  ===========================================
+    ``X-BAPI-API-KEY``          10003  ``API key is invalid.``
+    ``X-BAPI-TIMESTAMP``        10002  the timestamp text, as for any bad timestamp
+    ``X-BAPI-SIGN``             10004  ``error sign! ...``
+    ``X-BAPI-RECV-WINDOW``      10001  ``params error: X-BAPI-RECV-WINDOW invalid``
+    any other ``X-BAPI-*``      10001  ``params error: header ... is not UTF-8``
+    ==========================  =====  ===========================================
+    """
+    for name, value in headers.items():
+        if name[:7].upper() != "X-BAPI-" or not _undecodable(value):
+            continue
+        upper = name.upper()
+        shown = printable(value)
+        if upper == "X-BAPI-API-KEY":
+            raise invalid_key()
+        if upper == "X-BAPI-TIMESTAMP":
+            raise timestamp_error(shown, now, printable(headers.get("X-BAPI-RECV-WINDOW") or "5000"))
+        if upper == "X-BAPI-SIGN":
+            raise sign_error(f"header X-BAPI-SIGN is not hex text: {shown}")
+        if upper == "X-BAPI-RECV-WINDOW":
+            raise param_error("params error: X-BAPI-RECV-WINDOW invalid (expected milliseconds)")
+        raise param_error(f"params error: header {printable(name)} is not UTF-8 text")
 
 
 def _json(payload: bytes, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -78,7 +137,7 @@ def not_found(method: str, path: str, allowed: Iterable[str] = ()) -> web.Respon
         message = f"Route not found. {method} {path} is not served; use {' or '.join(allowed)}."
     else:
         message = f"Route not found. No such path: {path}"
-    return _json(_envelope_bytes(ROUTE_NOT_FOUND, message), status=404)
+    return _json(envelope_bytes(ROUTE_NOT_FOUND, message), status=404)
 
 
 def ip_banned(until_ms: int, now: int) -> web.Response:
@@ -86,7 +145,7 @@ def ip_banned(until_ms: int, now: int) -> web.Response:
     seconds = max(1, -(-(until_ms - now) // 1000))
     message = (f"403, access too frequent. This IP is banned for {seconds} s "
                f"(until {until_ms} ms); stop sending requests and wait.")
-    return _json(_envelope_bytes(IP_BANNED, message), status=403, headers={"Retry-After": str(seconds)})
+    return _json(envelope_bytes(IP_BANNED, message), status=403, headers={"Retry-After": str(seconds)})
 
 
 def _parse_body(raw: bytes) -> dict[str, Any]:
@@ -110,12 +169,17 @@ def _is_websocket(path: str) -> bool:
     return path.startswith("/v5/public/") or path in WEBSOCKET_PATHS
 
 
+def _is_upgrade(request: web.Request) -> bool:
+    """True for a WebSocket handshake (a GET asking to upgrade); aiohttp checks the rest."""
+    return request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
+
+
 def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """The one middleware of the exchange (see the module docstring for what it does)."""
     config: ExchangeConfig = app[CONFIG]
     limiter: RateLimiter = app[LIMITS]
     wire: WireLog = app[WIRE]
-    ip_limit = config.ip_limit
+    ip_limit = config.ip_limit and config.limits != "off"
     allow_demo_remote = config.allow_demo_key_remote
     record = wire.record
 
@@ -123,8 +187,15 @@ def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Aw
     async def exchange_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         now = now_ms()
         path = request.path
-        if path.startswith("/local/") or _is_websocket(path):
+        if path.startswith("/local/"):
             return await handler(request)
+        if _is_websocket(path):
+            missing = request.match_info.http_exception
+            if missing is None and _is_upgrade(request):
+                return await handler(request)
+            if isinstance(missing, web.HTTPNotFound):        # e.g. /v5/public/nowhere
+                return not_found(request.method, path)
+            return ws_common.plain_http_reply(request.method, path)
         method = request.method
         body: bytes | None = None
         limit_headers: dict[str, str] | None = None
@@ -144,6 +215,7 @@ def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Aw
                         params = Params(request.query)
                     request[PARAMS] = params
                     if _is_private(path):
+                        check_header_bytes(request.headers, now)
                         payload = body if body is not None else request.raw_path.partition("?")[2].encode()
                         account = authenticate(request.headers, payload, request.app[ACCOUNTS], now,
                                                request.remote, allow_demo_remote)
@@ -159,17 +231,17 @@ def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Aw
                     else:
                         response = await handler(request)
         except BybitError as error:
-            response = _json(_envelope_bytes(error.code, error.message), error.http_status, limit_headers)
+            response = _json(envelope_bytes(error.code, error.message), error.http_status, limit_headers)
         except web.HTTPNotFound:
             response = not_found(method, path)
         except web.HTTPException as exc:   # e.g. a body over client_max_size (413)
-            response = _json(_envelope_bytes(PARAM_ERROR, f"Request parameter error: {exc.reason}."),
+            response = _json(envelope_bytes(PARAM_ERROR, f"Request parameter error: {exc.reason}."),
                              200, limit_headers)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("handler failed on %s %s", method, request.raw_path)
-            response = _json(_envelope_bytes(SERVER_ERROR, "Server error."), 200, limit_headers)
+            response = _json(envelope_bytes(SERVER_ERROR, "Server error."), 200, limit_headers)
         reply_body = getattr(response, "body", None)
         record(now, method, request.raw_path, request.headers, body, response.status,
                reply_body[:48] if isinstance(reply_body, bytes) else None)
@@ -187,7 +259,7 @@ async def local_wire(request: web.Request) -> web.Response:
     could replay within their receive window.
     """
     if not is_loopback(request.remote):
-        return _json(_envelope_bytes(PERMISSION_DENIED, "The wire log is served to the exchange's own machine "
+        return _json(envelope_bytes(PERMISSION_DENIED, "The wire log is served to the exchange's own machine "
                                                         "only; read it there."), status=403)
     raw = request.query.get("limit", "")
     try:
@@ -200,7 +272,7 @@ async def local_wire(request: web.Request) -> web.Response:
 async def local_health(request: web.Request) -> web.Response:
     """``GET /local/health``: a liveness check in Bybit's envelope."""
     config = request.app[CONFIG]
-    return envelope.ok({"status": "ok", "limits": config.limits, "ipLimit": config.ip_limit,
+    return envelope.ok({"status": "ok", "limits": config.limits, "ipLimit": config.ip_limit and config.limits != "off",
                         "seed": config.seed})
 
 
@@ -269,7 +341,7 @@ def create_app(
     for table in bybit_routes() if routes is None else routes:
         app.router.add_routes(table)
     # -- WebSockets: private stream and order entry (ws_private.py, ws_trade.py) --
-    from . import ws_common, ws_private, ws_trade
+    from . import ws_private, ws_trade
 
     ws_common.setup(app)
     ws_private.add_routes(app)      # /v5/private

@@ -119,11 +119,15 @@ TEACHING = Profile(
     default_post=2,
 )
 
-PROFILES: dict[str, Profile] = {"bybit": BYBIT, "teaching": TEACHING}
+#: ``--limits off``: no limit at all, per UID or per IP (benchmarks and load tests).
+OFF = Profile(name="off", ip_requests=10**12, ip_window_ms=5_000, ip_ban_ms=0, endpoints={},
+              default_get=10**12, default_post=10**12)
+
+PROFILES: dict[str, Profile] = {"bybit": BYBIT, "teaching": TEACHING, "off": OFF}
 
 
 def profile(name: str) -> Profile:
-    """The profile called ``name`` (``"bybit"`` or ``"teaching"``)."""
+    """The profile called ``name`` (``"bybit"``, ``"teaching"`` or ``"off"``)."""
     try:
         return PROFILES[name]
     except KeyError:

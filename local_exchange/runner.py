@@ -12,6 +12,10 @@
 
 The server runs in a daemon thread with its own asyncio event loop, so the
 notebook's cells (and pybit's blocking calls) keep running while it serves.
+It listens with a backlog of :data:`LISTEN_BACKLOG` connections (a whole
+classroom connecting at once is not made to retry), and a malformed request (an
+``https://`` URL, a lowercase method, raw bytes in the path, an HTTP/2 preface)
+costs one line in the log, not a traceback (:class:`MalformedRequestLog`).
 :meth:`LocalExchange.start` returns only once the port accepts connections, and
 raises here, in the caller, if it cannot start (for example a port in use).
 The server stops with :meth:`LocalExchange.stop`, at the end of a ``with``
@@ -22,10 +26,14 @@ from __future__ import annotations
 import asyncio
 import atexit
 import errno
+import logging
+import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable, MutableMapping
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .app import create_app
 from .settings import ExchangeConfig
@@ -34,6 +42,45 @@ from .wirelog import WireLog
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
+#: Connections the kernel queues before the server accepts them (aiohttp's default is 128).
+#: Linux caps it at net.core.somaxconn (4096 on current kernels).
+LISTEN_BACKLOG = 1024
+
+
+class MalformedRequestLog(logging.LoggerAdapter):
+    """aiohttp's server logger, with a request that is not HTTP/1.1 logged in one line.
+
+    aiohttp logs every unparsable request (a TLS ClientHello from an ``https://``
+    URL, ``get`` in lowercase, raw bytes in the path, an HTTP/2 preface) with a
+    full traceback at ERROR. On a classroom server one student's typo would flood
+    the instructor's terminal, so those become one WARNING line naming the client
+    and the problem. Every other record (a real bug) passes through unchanged.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger, {})
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        info = kwargs.get("exc_info")
+        error = info if isinstance(info, BaseException) else sys.exc_info()[1] if info is True else None
+        if isinstance(error, HttpProcessingError):
+            if self.logger.isEnabledFor(logging.WARNING):
+                text = str(msg) % args if args else str(msg)
+                self.logger.warning("%s: malformed HTTP request refused (%s: %s)", text,
+                                    type(error).__name__, _first_line(error.message))
+            return
+        self.logger.log(level, msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        return msg, kwargs
+
+
+def _first_line(message: str) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else "unparsable request"
+    line = line.rstrip(":")
+    if line.startswith("Received HTTPS traffic"):
+        line += "; the local exchange speaks http:// and ws://"
+    return line[:200]
 
 
 class ExchangeStartError(RuntimeError):
@@ -162,10 +209,11 @@ class LocalExchange:
                 loop.close()
 
     async def _startup(self) -> None:
-        runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(self.app, handle_signals=False, access_log=None,
+                               logger=MalformedRequestLog(logging.getLogger("aiohttp.server")))
         self._runner = runner
         await runner.setup()
-        site = web.TCPSite(runner, self.config.host, self.config.port)
+        site = web.TCPSite(runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG)
         await site.start()
         address = runner.addresses[0]
         self.host = self.config.host

@@ -17,10 +17,11 @@ class ExchangeConfig:
     """How a local exchange behaves.
 
     ``seed`` fixes the whole price history: the same seed gives the same klines on
-    every run and machine. ``limits`` is ``"bybit"`` (the real limits) or
-    ``"teaching"`` (low limits, so a lesson hits one within a second).
-    ``ip_limit`` may be set to ``False`` for benchmarks, which would otherwise be
-    banned by the per-IP limit within a second.
+    every run and machine. ``limits`` is ``"bybit"`` (the real limits),
+    ``"teaching"`` (low limits, so a lesson hits one within a second) or ``"off"``
+    (no limit at all, per UID or per IP: for benchmarks and load tests).
+    ``ip_limit`` may be set to ``False`` to lift only the per-IP limit (a classroom
+    behind one NAT).
     ``ws_idle_timeout_s`` closes a WebSocket on which nothing happened (no frame
     from the client, no data pushed to it) for that long: Bybit's 10 minutes.
     """

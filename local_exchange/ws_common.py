@@ -94,6 +94,7 @@ SLOW_CLIENT_BYTES = 8 * 1024 * 1024
 MAX_CLIENT_FRAME = 1024 * 1024
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_dumps_ascii = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
 _PACK_SHORT = struct.Struct("!BB").pack
 _PACK_MEDIUM = struct.Struct("!BBH").pack
 _PACK_LONG = struct.Struct("!BBQ").pack
@@ -101,8 +102,16 @@ _XID_ALPHABET = "0123456789abcdefghijklmnopqrstuv"
 
 
 def encode(obj: Any) -> bytes:
-    """``obj`` as compact UTF-8 JSON, the way Bybit writes its frames."""
-    return _dumps(obj).encode()
+    """``obj`` as compact UTF-8 JSON, the way Bybit writes its frames.
+
+    A string holding a lone surrogate (``"\\ud800"`` is valid JSON, and a reply may
+    echo what a client sent) has no UTF-8 form; such an object is written with
+    ASCII ``\\u`` escapes instead, which every JSON reader decodes to the same value.
+    """
+    try:
+        return _dumps(obj).encode()
+    except UnicodeEncodeError:
+        return _dumps_ascii(obj).encode()
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -320,6 +329,19 @@ def error_reply(conn: Connection, op: Any, req_id: Any, message: str, code: int 
 
 # ---------------------------------------------------------------- serving
 
+def plain_http_reply(method: str, path: str) -> web.Response:
+    """HTTP 404 with Bybit's envelope (retCode 10017) for a plain HTTP request to a WebSocket path.
+
+    The same answer as any other unknown ``/v5`` route, with a message saying how
+    to connect instead.
+    """
+    message = (f"Route not found. {path} is a WebSocket endpoint: connect with ws:// "
+               f"(e.g. pybit's WebSocket), not with a plain HTTP {method} request.")
+    return web.Response(body=encode({"retCode": 10017, "retMsg": message, "result": {}, "retExtInfo": {},
+                                     "time": now_ms()}),
+                        status=404, content_type="application/json", charset="utf-8")
+
+
 _ACTIVE_TIME = re.compile(r"^(\d{1,4})([sm])$")
 
 
@@ -346,8 +368,9 @@ def _record(request: web.Request, conn: Connection, text: str, frame: Any) -> No
             and frame["args"] and isinstance(frame["args"][0], str):
         shown = dict(frame)
         shown["args"] = [mask_key(frame["args"][0]), *frame["args"][1:]]
-        body = _dumps(shown)
-    wire.record(now_ms(), "WS", request.path, {}, body.encode()[:8000], 101, None)
+        wire.record(now_ms(), "WS", request.path, {}, encode(shown), 101, None)
+        return
+    wire.record(now_ms(), "WS", request.path, {}, body.encode("utf-8", "replace"), 101, None)
 
 
 async def _close_all(app: web.Application) -> None:
@@ -375,13 +398,11 @@ async def serve(
     """Accept a WebSocket on ``request`` and run it until it closes (see the module docstring).
 
     ``ops`` are the ops passed to ``on_frame`` (default ``STREAM_OPS[channel]``).
-    A plain HTTP request (no upgrade) gets HTTP 400 with an explanation.
+    A plain HTTP request (no upgrade) gets :func:`plain_http_reply`.
     """
     ws = web.WebSocketResponse(autoping=False, compress=False, max_msg_size=MAX_CLIENT_FRAME)
     if not ws.can_prepare(request).ok:
-        return web.Response(status=400, content_type="text/plain",
-                            text=f"{request.path} is a WebSocket endpoint: connect with ws:// "
-                                 f"(e.g. pybit's WebSocket), not with a plain HTTP request.\n")
+        return plain_http_reply(request.method, request.path)
     await ws.prepare(request)
     conn = Connection(ws, channel, request.remote, request)
     known = frozenset(ops) if ops is not None else STREAM_OPS.get(channel, frozenset())

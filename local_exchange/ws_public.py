@@ -34,6 +34,18 @@ points Bybit does not document:
   A successful unsubscribe reply has the subscribe reply's shape with
   ``"op": "unsubscribe"`` (option: ``COMMAND_RESP`` with ``successTopics``).
 
+Scheduling: one clock for every feed
+------------------------------------
+Each feed owes a push on its grid (a 20 ms feed at ...000, ...020 ms, plus
+``TICK_OFFSET_MS``), and all feeds share one event loop: at a 100 ms boundary
+every book, ticker and trade feed is due in the same millisecond, so the last
+one to run is late by the work of all the others. :class:`FeedClock` drives
+all of them from a single timer instead of one sleeping task per feed (no task
+switch per push), and when several are due at once it runs them **earliest
+deadline first** (the push whose next one is due soonest goes first: a 10 ms
+book before a 100 ms ticker), looking again for newly due pushes between two
+ticks. ``benchmarks/feed_lateness.py`` measures the lateness under classroom load.
+
 Careful with pybit 5.17.0: a ``success: false`` subscribe reply makes it raise in
 its socket thread and drop the connection. The real exchange does the same to
 it, so this server does not soften its replies; show bad topics with a plain
@@ -42,23 +54,140 @@ WebSocket client.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
-from typing import Any
+import time
+from collections.abc import Callable, Sized
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from .clock import now_ms
-from .feeds import Feeds, parse_topic
+from .feeds import TICK_OFFSET_MS, Feeds, parse_topic
 from .state import FEEDS, MARKET
+
+#: The clock that ticks this application's feeds (set by :func:`setup`).
+FEED_CLOCK: web.AppKey[FeedClock] = web.AppKey("feed_clock")
 from .ws_common import PUBLIC_CHANNELS, REPLY_DELAY_S, Connection, error_reply, serve, setup as setup_ws, subscribe_reply
 
-__all__ = ["setup", "handle", "SPOT_ARGS_PER_REQUEST", "OPTION_TOPICS_PER_CONNECTION", "ARGS_CHARS_PER_CONNECTION"]
+__all__ = ["setup", "handle", "FeedClock", "SPOT_ARGS_PER_REQUEST", "OPTION_TOPICS_PER_CONNECTION",
+           "ARGS_CHARS_PER_CONNECTION"]
 
 log = logging.getLogger("local_exchange.ws")
 
 SPOT_ARGS_PER_REQUEST = 10
 OPTION_TOPICS_PER_CONNECTION = 2000
 ARGS_CHARS_PER_CONNECTION = 21_000
+#: Longest stretch of feed ticks the clock runs before letting the event loop serve sockets.
+SLICE_S = 0.002
+
+
+class Tickable(Protocol):
+    """What :class:`FeedClock` needs of a feed (every :class:`~local_exchange.feeds.Feed` has it)."""
+
+    @property
+    def interval_ms(self) -> int: ...
+
+    @property
+    def subscribers(self) -> Sized: ...
+
+    def tick(self, now: int) -> None: ...
+
+
+class FeedClock:
+    """Calls every running feed's ``tick(now)`` on its grid, from one timer on the event loop.
+
+    ``add(feed)`` puts a feed on the clock (again, after it stopped); a feed
+    leaves it by itself once it has no subscribers. Due pushes run **earliest
+    deadline first**: a push due at ``t`` by a feed with interval ``i`` must be
+    out before ``t + i``, when the next one is due, so a 10 ms book goes before
+    a 100 ms ticker that became due in the same millisecond, and a 1 s kline
+    last. Between two ticks the clock looks again for pushes that became due
+    meanwhile, and after ``slice_s`` of work (default :data:`SLICE_S`) it lets
+    the event loop serve sockets before it goes on. ``wall_ms`` is the clock the
+    grid is read from (tests pass their own).
+    """
+
+    def __init__(self, wall_ms: Callable[[], float] | None = None, slice_s: float = SLICE_S) -> None:
+        self._wall_ms = wall_ms or (lambda: time.time() * 1000.0)
+        self._slice_s = slice_s
+        self._waiting: list[tuple[float, int, Tickable]] = []           # (due wall-clock ms, order, feed)
+        self._ready: list[tuple[float, int, float, Tickable]] = []      # (deadline, order, due, feed)
+        self._on: set[Tickable] = set()
+        self._order = itertools.count()
+        self._handle: asyncio.Handle | None = None
+        self._handle_due = float("inf")      # when the pending call runs (-inf: as soon as possible)
+        self.ticks = 0
+
+    def __len__(self) -> int:
+        return len(self._on)
+
+    @staticmethod
+    def next_grid(now_ms: float, interval: int) -> float:
+        """The first grid point of a feed with ``interval`` after ``now_ms``."""
+        return (int(now_ms - TICK_OFFSET_MS) // interval + 1) * interval + TICK_OFFSET_MS
+
+    def add(self, feed: Tickable) -> None:
+        """Start ticking ``feed`` at its next grid point (no-op if it is on the clock already)."""
+        if feed in self._on:
+            return
+        self._on.add(feed)
+        heapq.heappush(self._waiting, (self.next_grid(self._wall_ms(), feed.interval_ms), next(self._order), feed))
+        self._arm()
+
+    def close(self) -> None:
+        """Stop the clock (server shutdown)."""
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle, self._handle_due = None, float("inf")
+        self._waiting.clear()
+        self._ready.clear()
+        self._on.clear()
+
+    def _arm(self) -> None:
+        """Make sure ``_run`` is called when the earliest waiting push is due."""
+        if self._ready:
+            due = float("-inf")
+        elif self._waiting:
+            due = self._waiting[0][0]
+        else:
+            return
+        if self._handle is not None:
+            if due >= self._handle_due:
+                return
+            self._handle.cancel()
+        loop = asyncio.get_running_loop()
+        self._handle_due = due
+        if due == float("-inf"):
+            self._handle = loop.call_soon(self._run)
+        else:
+            self._handle = loop.call_at(loop.time() + max(0.0, due - self._wall_ms()) / 1000.0, self._run)
+
+    def _run(self) -> None:
+        self._handle, self._handle_due = None, float("inf")
+        waiting, ready = self._waiting, self._ready
+        started = time.perf_counter()
+        while True:
+            now = self._wall_ms()
+            while waiting and waiting[0][0] <= now:
+                due, order, feed = heapq.heappop(waiting)
+                heapq.heappush(ready, (due + feed.interval_ms, order, due, feed))
+            if not ready:
+                break
+            _, _, _, feed = heapq.heappop(ready)
+            if not feed.subscribers:
+                self._on.discard(feed)
+                continue
+            try:
+                feed.tick(now_ms())
+            except Exception:
+                log.exception("%r failed to publish", feed)
+            self.ticks += 1
+            heapq.heappush(waiting, (self.next_grid(self._wall_ms(), feed.interval_ms), next(self._order), feed))
+            if time.perf_counter() - started > self._slice_s:
+                break                        # let the loop serve sockets; _arm calls back at once
+        self._arm()
 
 
 def _feeds(conn: Connection) -> Feeds:
@@ -120,7 +249,7 @@ async def _subscribe(conn: Connection, req_id: Any, args: list[str]) -> None:
             feed.welcome(conn, now)
         except Exception:
             log.exception("welcome on %s failed", topic)
-        feed.start()
+        _clock(conn).add(feed)
 
 
 async def _unsubscribe(conn: Connection, req_id: Any, args: list[str]) -> None:
@@ -138,6 +267,12 @@ async def _unsubscribe(conn: Connection, req_id: Any, args: list[str]) -> None:
             first_error = first_error or f"error:not subscribed,topic:{topic}"
     await conn.send(subscribe_reply(conn, "unsubscribe", req_id, not failed, first_error,
                                     ok_topics=ok, failed_topics=failed))
+
+
+def _clock(conn: Connection) -> FeedClock:
+    app = conn.app
+    assert app is not None
+    return app[FEED_CLOCK]
 
 
 async def on_frame(conn: Connection, frame: dict) -> None:
@@ -166,6 +301,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
 
 async def _stop_feeds(app: web.Application) -> None:
+    app[FEED_CLOCK].close()
     app[FEEDS].close()
 
 
@@ -173,5 +309,6 @@ def setup(app: web.Application) -> None:
     """Add the public WebSocket paths and the feed registry to ``app`` (needs ``app[MARKET]``)."""
     setup_ws(app)
     app[FEEDS] = Feeds(app[MARKET])
+    app[FEED_CLOCK] = FeedClock()
     app.router.add_get("/v5/public/{channel:%s}" % "|".join(PUBLIC_CHANNELS), handle)
     app.on_cleanup.append(_stop_feeds)

@@ -164,7 +164,13 @@ class TradeSession:
         self.sender: asyncio.Task | None = None
 
     async def handle(self, frame: dict) -> None:
-        self.send_later(self.answer(frame))
+        """Answer ``frame``: every frame gets exactly one reply, whatever it holds."""
+        try:
+            reply = self.answer(frame)
+        except Exception:
+            log.exception("trade stream %s: answering %s failed", self.conn.conn_id, frame.get("op"))
+            reply = op_reply(self.conn, frame, frame.get("op"), SERVER_ERROR, "Server error.")
+        self.send_later(reply)
 
     def send_later(self, reply: dict) -> None:
         """Queue ``reply`` to go out :data:`REPLY_DELAY_S` from now, after every earlier reply."""
@@ -174,6 +180,7 @@ class TradeSession:
             self.sender = loop.create_task(self._drain())
 
     async def _drain(self) -> None:
+        """Send the queued replies when due. One reply that cannot be sent never stops the others."""
         loop = asyncio.get_running_loop()
         while self.outbox:
             due, reply = self.outbox[0]
@@ -181,7 +188,10 @@ class TradeSession:
             if wait > 0:
                 await asyncio.sleep(wait)
             self.outbox.popleft()
-            await self.conn.send(reply)
+            try:
+                await self.conn.send(reply)
+            except Exception:
+                log.exception("trade stream %s: a reply could not be sent", self.conn.conn_id)
 
     async def close(self) -> None:
         """The connection ended: drop unsent replies and stop the sender."""

@@ -156,3 +156,50 @@ def test_demo_and_extra_accounts_exist():
     assert app[ACCOUNTS].get("student-1").api_secret == "s1"
     bare = create_app(ExchangeConfig(demo_account=False), routes=[], market=object(), accounts=Accounts(None))
     assert bare[ACCOUNTS].get(DEMO_API_KEY) is None
+
+
+def _raw_request(exchange: LocalExchange, data: bytes) -> tuple[int, bytes]:
+    """Send bytes as they are (no client library cleans them) and read the whole answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", exchange.port), timeout=5) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def _get_with_header(name: str, value: bytes, path: str = "/v5/order/create") -> bytes:
+    headers = {"X-BAPI-API-KEY": b"demo-api-key", "X-BAPI-TIMESTAMP": str(int(time.time() * 1000)).encode(),
+               "X-BAPI-SIGN": b"00", "X-BAPI-RECV-WINDOW": b"5000", name: value}
+    lines = b"".join(k.encode() + b": " + v + b"\r\n" for k, v in headers.items())
+    return (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\nConnection: close\r\n" + lines + b"\r\n{}")
+
+
+@pytest.mark.parametrize("name, code", [
+    ("X-BAPI-API-KEY", 10003), ("X-BAPI-TIMESTAMP", 10002), ("X-BAPI-SIGN", 10004),
+    ("X-BAPI-RECV-WINDOW", 10001), ("X-BAPI-SIGN-TYPE", 10001), ("X-Bapi-Referer", 10001),
+])
+def test_undecodable_header_bytes_get_that_headers_code_and_the_wire_log_survives(exchange, name, code):
+    import json
+
+    status, body = _raw_request(exchange, _get_with_header(name, b"12\xff\xfe3"))
+    reply = json.loads(body)
+    assert status == 200 and reply["retCode"] == code, reply
+    wire = requests.get(exchange.url + "/local/wire?limit=1")
+    assert wire.status_code == 200 and wire.json()[0]["retCode"] == code
+
+
+def test_plain_http_to_websocket_paths_answers_the_404_envelope():
+    with LocalExchange(ExchangeConfig(ip_limit=False)) as running:
+        for method in ("GET", "POST"):
+            for path in ("/v5/public/spot", "/v5/public/linear", "/v5/public/inverse", "/v5/public/option",
+                         "/v5/private", "/v5/trade"):
+                reply = requests.request(method, running.url + path, data=b"{}" if method == "POST" else None)
+                assert reply.status_code == 404 and reply.headers["Content-Type"].startswith("application/json")
+                assert reply.json()["retCode"] == 10017 and "ws://" in reply.json()["retMsg"], (method, path)
+        reply = requests.get(running.url + "/v5/public/nowhere")
+        assert reply.status_code == 404 and reply.json()["retCode"] == 10017

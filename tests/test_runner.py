@@ -87,3 +87,62 @@ def test_command_line_help_explains_flags():
                          capture_output=True, text=True, timeout=30).stdout
     for flag in ("--host", "--port", "--seed", "--limits", "--no-ip-limit", "--allow-demo-key-remote", "0.0.0.0"):
         assert flag in out
+
+
+MALFORMED = {
+    "tls client hello": bytes.fromhex("16030100a5010000a10303") + bytes(32) + b"\x00\x00\x02\x13\x01\x01\x00",
+    "lowercase method": b"get /v5/market/time HTTP/1.1\r\nHost: x\r\n\r\n",
+    "raw bytes in the path": b"GET /v5/market/\xff\x00time HTTP/1.1\r\nHost: x\r\n\r\n",
+    "http/2 preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    "garbage header": b"GET /v5/market/time HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_http_costs_one_log_line_not_a_traceback(name, caplog):
+    with stub_exchange() as exchange, caplog.at_level("DEBUG"):
+        for _ in range(2):                      # the second on a fresh connection, like a retrying client
+            with socket.create_connection(("127.0.0.1", exchange.port), timeout=5) as sock:
+                sock.sendall(MALFORMED[name])
+                answer = sock.recv(4096)
+            assert answer.startswith(b"HTTP/1.") and b" 400 " in answer.split(b"\r\n")[0]
+        assert requests.get(exchange.url + "/v5/market/time").json()["retCode"] == 0
+    server = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert len(server) == 2 and all(r.exc_info is None and "\n" not in r.getMessage() for r in server)
+    assert "malformed HTTP request refused" in server[0].getMessage()
+
+
+def test_five_hundred_clients_connect_at_once_without_a_retry():
+    """The listen backlog holds a classroom connecting in the same instant.
+
+    The server's loop is held, so nothing is accepted: every handshake must
+    complete into the kernel's accept queue. With aiohttp's default backlog
+    (128) the rest of the SYNs are dropped and those clients hang in a retry.
+    """
+    import select
+    import time
+
+    from local_exchange.runner import LISTEN_BACKLOG
+
+    assert LISTEN_BACKLOG >= 500
+    held = threading.Event()
+    with stub_exchange() as exchange:
+        exchange._loop.call_soon_threadsafe(held.wait, 30)        # the server accepts nothing meanwhile
+        sockets = []
+        try:
+            for _ in range(500):
+                sock = socket.socket()
+                sock.setblocking(False)
+                sock.connect_ex(("127.0.0.1", exchange.port))
+                sockets.append(sock)
+            deadline = time.monotonic() + 10
+            pending = list(sockets)
+            while pending and time.monotonic() < deadline:
+                _, writable, _ = select.select([], pending, [], 0.1)
+                pending = [s for s in pending if s not in writable]
+            assert not pending, f"{len(pending)} of 500 connections were not accepted into the backlog"
+            assert not [s for s in sockets if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)]
+        finally:
+            held.set()
+            for sock in sockets:
+                sock.close()

@@ -53,7 +53,37 @@ def test_entry_fields_masking_and_truncation():
     entry = wire.entries()[0]
     assert entry["headers"] == {"X-BAPI-API-KEY": "abcd****", "X-BAPI-SIGN": "ff", "Content-Type": "application/json"}
     assert entry["retCode"] == 10004 and entry["status"] == 200 and entry["time"] == 7
-    assert len(entry["body"]) == BODY_LIMIT + 1 and entry["body"].endswith("…")
+    assert entry["body"].startswith("x" * BODY_LIMIT + "… [truncated: ")
+    assert f"{BODY_LIMIT + 50} bytes received, the first {BODY_LIMIT} characters shown]" in entry["body"]
+
+
+def test_short_body_has_no_note():
+    wire = WireLog(size=2)
+    wire.record(1, "POST", "/v5/order/create", {}, b'{"a": 1}', 200, None)
+    assert wire.entries()[0]["body"] == '{"a": 1}'
+
+
+def test_log_is_bounded_in_bytes_whatever_the_bodies():
+    wire = WireLog(size=500, max_bytes=200_000)
+    huge = b"{" + b"x" * (1024 * 1024) + b"}"
+    headers = {"X-BAPI-SIGN": "s" * 100_000, "Cookie": "c" * 100_000}
+    for i in range(500):
+        wire.record(i, "POST", "/v5/order/create?" + "q" * 100_000, headers, huge, 200, None)
+    assert wire.size_bytes <= 200_000 and 0 < len(wire) < 500
+    newest = wire.entries(1)[0]
+    assert newest["time"] == 499 and len(newest["headers"]["X-BAPI-SIGN"]) < 1000
+    assert "1048578 bytes received" in newest["body"]
+    wire.clear()
+    assert wire.size_bytes == 0 and len(wire) == 0
+
+
+def test_undecodable_header_bytes_still_serialise():
+    """aiohttp keeps a non-UTF-8 header byte as a lone surrogate; the log shows U+FFFD instead."""
+    wire = WireLog(size=5)
+    wire.record(1, "GET", "/v5/order/realtime", {"X-BAPI-TIMESTAMP": "12\udcff3", "X-BAPI-SIGN": "a\ud800"},
+                None, 200, None)
+    entry = json.loads(wire.to_json().encode("utf-8"))[0]
+    assert entry["headers"] == {"X-BAPI-TIMESTAMP": "12\ufffd3", "X-BAPI-SIGN": "a?"}
 
 
 def test_size_zero_keeps_nothing():

@@ -210,13 +210,21 @@ def test_garbage_and_abrupt_disconnects_never_kill_the_server(server):
     assert len(server.app[WS_CONNECTIONS]) == 0          # every closed socket was forgotten
 
 
-def test_plain_http_on_a_websocket_path_is_400(server):
-    import urllib.error
-    import urllib.request
+@pytest.mark.parametrize("method,path", [("GET", "/v5/public/linear"), ("GET", "/v5/private"), ("GET", "/v5/trade")])
+def test_plain_http_on_a_websocket_path_is_a_404_envelope(server, method, path):
+    """Like any other unknown /v5 route: HTTP 404, JSON envelope 10017, saying to use ws://."""
+    import http.client
+    import json
 
-    with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(f"http://127.0.0.1:{server.port}/v5/public/linear", timeout=5)
-    assert info.value.code == 400 and b"WebSocket" in info.value.read()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        conn.request(method, path, body=b"{}" if method == "POST" else None)
+        response = conn.getresponse()
+        reply = json.loads(response.read())
+    finally:
+        conn.close()
+    assert response.status == 404 and response.getheader("Content-Type").startswith("application/json")
+    assert reply["retCode"] == 10017 and "WebSocket endpoint" in reply["retMsg"] and path in reply["retMsg"]
 
 
 def test_client_frames_reach_the_wire_log_with_the_key_masked(server):

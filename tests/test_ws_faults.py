@@ -5,10 +5,9 @@ order book notices the break (a fresh snapshot replaces it, a lost delta is a
 gap) and resyncs; collection always ends by its timeout with a message that
 says why, instead of hanging. Every wait here is bounded.
 
-pybit retries a refused connection immediately, with no pause, ``retries``
-times, then gives up for good: a server that is gone longer than those few
-attempts take (milliseconds on loopback) is not found again. The restart below
-is therefore immediate, and the sockets get generous ``retries``.
+pybit alone retries a refused connection immediately, with no pause;
+``connect.websocket`` pauses between attempts (see ``test_connect_reconnect.py``
+for a restart after an outage). The restart below is immediate.
 """
 from __future__ import annotations
 
