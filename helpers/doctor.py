@@ -398,7 +398,10 @@ def key_status(rest_url: str, api_key: str, api_secret: str, timestamp_ms: int,
         body = query_api(rest_url, api_key, api_secret, timestamp_ms, timeout)
     except ProbeError as error:
         return None, str(error)
-    return int(body.get("retCode")), body.get("result") or body.get("retMsg")
+    code = body.get("retCode")
+    if not isinstance(code, int):
+        return None, f"the reply has no retCode: {str(body)[:80]}"
+    return code, body.get("result") or body.get("retMsg")
 
 
 def locate_key(api_key: str, api_secret: str, targets: Mapping[str, Target], timestamp_ms: int,

@@ -194,14 +194,17 @@ def klines(resp: Any) -> pd.DataFrame:
     ``open high low close``. Also accepts the bare list of rows.
     The newest candle may still be open: its ``close`` is the last price so far.
     """
+    result: Mapping[str, Any]
     if isinstance(resp, list):
         rows, result = resp, {"list": resp}
     else:
         result = _reply(resp, "klines")
-        rows = result.get("list")
-        if not isinstance(rows, list) or (rows and not isinstance(rows[0], (list, tuple))):
+        listed = result.get("list")
+        if not isinstance(listed, list) or (listed and not isinstance(listed[0], (list, tuple))):
             raise _wrong_kind("klines", result, "a kline result: 'list' of [startTime, open, high, low, close, ...] rows")
+        rows = listed
     widths = {len(row) for row in rows}
+    columns: tuple[str, ...]
     if not rows or widths == {7}:
         columns = KLINE_COLUMNS
     elif widths == {5}:

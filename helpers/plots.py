@@ -11,8 +11,10 @@ red when it went down.
 """
 from __future__ import annotations
 
-import matplotlib as mpl
+from typing import Any, Literal
+
 import matplotlib.dates as mdates
+import matplotlib.style as mstyle
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -22,7 +24,7 @@ DOWN = "#ef5350"
 BID = UP
 ASK = DOWN
 
-COURSE_STYLE: dict[str, object] = {
+COURSE_STYLE: dict[str, Any] = {
     "figure.figsize": (9.0, 5.0),
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -56,7 +58,7 @@ def show_figures_in_jupyter() -> None:
 
 def use_course_style() -> None:
     """Apply the course's few plot defaults (size, grid, no top/right frame) to every later figure."""
-    mpl.rcParams.update(COURSE_STYLE)
+    mstyle.use(COURSE_STYLE)
 
 
 def _candle_width_days(index: pd.DatetimeIndex) -> float:
@@ -139,7 +141,7 @@ def depth(book: pd.DataFrame, title: str | None = None) -> Figure:
         price = levels["price"].to_numpy(dtype=float)
         cum = levels["cum_size"].to_numpy(dtype=float)
         # between two bid prices you can sell down to the higher one's total; asks mirror that
-        where = "pre" if side == "bid" else "post"
+        where: Literal["pre", "post"] = "pre" if side == "bid" else "post"
         ax.step(price, cum, where=where, color=color, label=label)
         ax.fill_between(price, cum, step=where, color=color, alpha=0.25)
     ax.set_xlabel("price")
@@ -319,8 +321,8 @@ def progress(done_at: "dict[str, list[float]]", title: str | None = None) -> Fig
     """
     fig = Figure()
     ax = fig.subplots()
-    for i, (name, times) in enumerate(done_at.items()):
-        times = np.asarray(list(times), dtype=float)
+    for i, (name, finished) in enumerate(done_at.items()):
+        times = np.asarray(list(finished), dtype=float)
         ax.step(np.concatenate([[0.0], times]), np.arange(len(times) + 1), where="post",
                 color=SERIES[i % len(SERIES)], label=name)
     ax.set_xlabel("seconds")
@@ -372,13 +374,13 @@ def latency_histogram(delays: "dict[str, list[float]]", unit: str = "ms", bins: 
     values = [v for vs in delays.values() for v in vs]
     if values:
         edges = np.histogram_bin_edges(np.asarray(values, dtype=float), bins=bins)
-        for i, (name, vs) in enumerate(delays.items()):
-            vs = np.asarray(list(vs), dtype=float)
+        for i, (name, series) in enumerate(delays.items()):
+            vs = np.asarray(list(series), dtype=float)
             if not len(vs):
                 continue
             color = SERIES[i % len(SERIES)]
             median = float(np.median(vs))
-            ax.hist(vs, bins=edges, color=color, alpha=0.55, label=f"{name} (median {median:.1f} {unit})")
+            ax.hist(vs, bins=list(edges), color=color, alpha=0.55, label=f"{name} (median {median:.1f} {unit})")
             ax.axvline(median, color=color, linestyle="--", linewidth=1)
         ax.legend()
     ax.set_xlabel(f"delay ({unit})")
