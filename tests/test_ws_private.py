@@ -25,6 +25,7 @@ from local_exchange.settings import ExchangeConfig
 from local_exchange.state import ACCOUNTS, WS_CONNECTIONS
 from local_exchange.ws_private import FAST_FIELDS, build_messages, parse_topic
 from helpers.signing import json_body, signed_headers, websocket_auth_args
+from waiting import until, until_async
 
 TIMEOUT = 5.0
 _keys = itertools.count(1)
@@ -331,10 +332,8 @@ def test_unsubscribe_and_disconnect_remove_the_listener(ex):
     account = ex.app[ACCOUNTS].get(key)
 
     async def wait_listeners(n: int) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while len(account.listeners) != n:
-            assert time.monotonic() < deadline, f"listeners: {len(account.listeners)}, expected {n}"
-            await asyncio.sleep(0.01)
+        assert await until_async(lambda: len(account.listeners) == n), \
+            f"listeners: {len(account.listeners)}, expected {n}"
 
     async def body():
         async with aiohttp.ClientSession() as http:
@@ -397,11 +396,8 @@ def test_pybit_private_stream_receives_order_execution_position_wallet(ex):
         ws.position_stream(inbox.put)
         ws.wallet_stream(inbox.put)
         account = ex.app[ACCOUNTS].get(key)
-        deadline = time.monotonic() + TIMEOUT
-        while not any(c.state.get("account") is account and len(c.topics) == 4
-                      for c in list(ex.app[WS_CONNECTIONS])):
-            assert time.monotonic() < deadline, "pybit never subscribed"
-            time.sleep(0.01)
+        assert until(lambda: any(c.state.get("account") is account and len(c.topics) == 4
+                                 for c in list(ex.app[WS_CONNECTIONS]))), "pybit never subscribed"
         session = HTTP(api_key=key, api_secret=secret, max_retries=1)
         session.endpoint = ex.url
         order_id = session.place_order(**MARKET_BUY)["result"]["orderId"]

@@ -14,6 +14,7 @@ from local_exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import ExchangeConfig
 from local_exchange.state import FEEDS, MARKET
+from waiting import DEADLINE_S, until
 
 
 @pytest.fixture(scope="module")
@@ -164,10 +165,7 @@ def test_closing_the_last_subscriber_stops_its_feeds(exchange):
     ask(ws, {"op": "subscribe", "args": ["orderbook.1000.XRPUSDT", "tickers.XRPUSDT"]})
     assert ("linear", "orderbook.1000.XRPUSDT") in feeds.active()
     ws.close()
-    deadline = time.monotonic() + 3
-    while ("linear", "orderbook.1000.XRPUSDT") in feeds.active() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert ("linear", "orderbook.1000.XRPUSDT") not in feeds.active()
+    assert until(lambda: ("linear", "orderbook.1000.XRPUSDT") not in feeds.active())
     assert ("linear", "tickers.XRPUSDT") not in feeds.active()
 
 
@@ -175,11 +173,20 @@ def test_a_socket_with_subscriptions_is_not_idle_but_one_without_is_closed(excha
     busy, quiet = connect(exchange, "linear"), connect(exchange, "linear")
     try:
         ask(busy, {"op": "subscribe", "args": ["tickers.ETHUSDT"]})
-        time.sleep(2.2)                          # twice the 1 s idle timeout
-        assert collect(busy, 0.3, "tickers.ETHUSDT")
-        quiet.settimeout(3)
-        opcode, data = quiet.recv_data(control_frame=True)
+        quiet.settimeout(DEADLINE_S)
+        opcode, data = quiet.recv_data(control_frame=True)     # closed after 1 s without a frame
         assert opcode == websocket.ABNF.OPCODE_CLOSE and b"idle" in data
+        closed_at = int(time.time() * 1000)
+        # busy, opened first, is now older than the idle timeout and still streams: a ticker stamped
+        # after quiet was closed arrives (a close frame instead would end the loop with a failure)
+        busy.settimeout(DEADLINE_S)
+        deadline = time.monotonic() + DEADLINE_S
+        fresh = None
+        while fresh is None and time.monotonic() < deadline:
+            message = json.loads(busy.recv())
+            if message.get("topic") == "tickers.ETHUSDT" and message["ts"] >= closed_at:
+                fresh = message
+        assert fresh is not None
     finally:
         busy.close()
         quiet.close()
@@ -282,17 +289,11 @@ def test_pybit_receives_every_public_topic(exchange, channel, symbol):
         if channel != "spot":
             ws.all_liquidation_stream(symbol, callback)
         wanted = {f"orderbook.50.{symbol}", f"orderbook.1.{symbol}", f"tickers.{symbol}", f"kline.1.{symbol}"}
-        deadline = time.monotonic() + 5
-        while not wanted <= set(got) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert wanted <= set(got) and ws.is_connected()
+        assert until(lambda: wanted <= set(got)) and ws.is_connected()
         book = got[f"orderbook.50.{symbol}"][-1]["data"]
         assert len(book["b"]) == 50 == len(book["a"])
         ws.unsubscribe(f"tickers.{symbol}")
-        deadline = time.monotonic() + 3
-        while f"tickers.{symbol}" in ws.callback_directory and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert f"tickers.{symbol}" not in ws.callback_directory and ws.is_connected()
+        assert until(lambda: f"tickers.{symbol}" not in ws.callback_directory) and ws.is_connected()
     finally:
         close(ws)
 
@@ -306,9 +307,7 @@ def test_pybit_option_streams(exchange):
         ws.orderbook_stream(25, symbol, lambda m: got.__setitem__(m["topic"], got.get(m["topic"], 0) + 1))
         ws.ticker_stream(symbol, lambda m: got.__setitem__(m["topic"], got.get(m["topic"], 0) + 1))
         ws.trade_stream("BTC", lambda m: None)
-        deadline = time.monotonic() + 5
-        while len(got) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert until(lambda: len(got) >= 2)
         assert set(got) == {f"orderbook.25.{symbol}", f"tickers.{symbol}"} and ws.is_connected()
     finally:
         close(ws)
