@@ -155,8 +155,9 @@ def test(python: Path, extra: list[str]) -> int:
         python, "-m", "pytest",
         # The sanitizer, kernel and cell timeout are in pyproject.toml, so a hand-run
         # `pytest --nbval notebooks/` compares outputs exactly the same way.
+        # Notebooks first: each runs whole on one worker, and the long ones should not start last.
         "-n", workers, "--dist", "loadfile", "--nbval",
-        "tests", "notebooks", *extra,
+        "notebooks", "tests", *extra,
         env=local_environment(),
     )
 
