@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from decimal import Decimal
+from typing import Callable
 
 import pytest
 import websocket
@@ -36,15 +37,15 @@ def ask(ws, frame: dict) -> dict:
             return msg
 
 
-def collect(ws, seconds: float, topic: str | None = None) -> list[dict]:
-    out, end = [], time.monotonic() + seconds
-    while time.monotonic() < end:
-        ws.settimeout(max(0.01, end - time.monotonic()))
-        try:
-            msg = json.loads(ws.recv())
-        except websocket.WebSocketTimeoutException:
-            break
-        if topic is None or msg.get("topic") == topic:
+def collect_until(ws, enough: Callable[[list[dict]], bool], timeout: float = DEADLINE_S) -> list[dict]:
+    """Data messages until ``enough(messages)`` holds; fails after ``timeout`` (only when something is broken)."""
+    out: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while not enough(out):
+        assert time.monotonic() < deadline, f"not enough after {timeout} s: {len(out)} messages"
+        ws.settimeout(max(0.01, deadline - time.monotonic()))
+        msg = json.loads(ws.recv())
+        if "topic" in msg:
             out.append(msg)
     return out
 
@@ -101,8 +102,8 @@ def test_already_subscribed_and_partial_success(exchange):
         reply = ask(ws, {"op": "subscribe", "req_id": "2", "args": ["kline.1.BTCUSDT", "publicTrade.BTCUSDT"]})
         assert reply == {"success": False, "ret_msg": "error:already subscribed,topic:publicTrade.BTCUSDT",
                          "conn_id": reply["conn_id"], "req_id": "2", "op": "subscribe"}
-        msgs = collect(ws, 1.3)
-        assert any(m.get("topic") == "kline.1.BTCUSDT" for m in msgs)          # the good arg was taken
+        msgs = collect_until(ws, lambda got: any(m["topic"] == "kline.1.BTCUSDT" for m in got))
+        assert any(m["topic"] == "kline.1.BTCUSDT" for m in msgs)               # the good arg was taken
     finally:
         ws.close()
 
@@ -199,7 +200,9 @@ def test_stream_book_ticker_and_trades_agree_with_the_market(exchange):
     ws = connect(exchange, "linear")
     try:
         ask(ws, {"op": "subscribe", "args": ["orderbook.50.BTCUSDT", "tickers.BTCUSDT", "publicTrade.BTCUSDT"]})
-        msgs = collect(ws, 1.5)
+        kinds = ("orderbook", "tickers", "publicTrade")
+        msgs = collect_until(ws, lambda got: len(got) >= 20 and all(any(m["topic"].startswith(k) for m in got)
+                                                                     for k in kinds))
     finally:
         ws.close()
     book: dict = {}
@@ -235,19 +238,24 @@ def test_stream_book_ticker_and_trades_agree_with_the_market(exchange):
     assert book and ticker and trades > 0
 
 
-def test_latency_from_ts_is_small(exchange):
+def test_ts_is_when_the_message_was_made(exchange):
+    # How small the delay is depends on the machine (benchmarks/ws_throughput.py measures it);
+    # what always holds: no message arrives before its ts, and each topic's ts never goes back.
     ws = connect(exchange, "linear")
     try:
         ask(ws, {"op": "subscribe", "args": ["orderbook.1.BTCUSDT", "orderbook.50.BTCUSDT"]})
-        lags = []
-        end = time.monotonic() + 1.0
-        while time.monotonic() < end:
+        msgs, lags = [], []
+        deadline = time.monotonic() + DEADLINE_S
+        while len(msgs) < 20 and time.monotonic() < deadline:
             m = json.loads(ws.recv())
             lags.append(time.time() * 1000 - m["ts"])
+            msgs.append(m)
     finally:
         ws.close()
-    lags.sort()
-    assert len(lags) > 10 and lags[len(lags) // 2] < 20
+    assert len(msgs) == 20 and min(lags) >= 0
+    for topic in ("orderbook.1.BTCUSDT", "orderbook.50.BTCUSDT"):
+        stamps = [m["ts"] for m in msgs if m["topic"] == topic]
+        assert stamps == sorted(stamps)
 
 
 # ---------------------------------------------------------------- pybit itself
