@@ -135,7 +135,7 @@ def _check(status: int, raw: bytes, method: str, path: str, sent: str) -> dict:
     return reply
 
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)
