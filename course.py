@@ -150,7 +150,9 @@ def lab(python: Path, extra: list[str]) -> int:
 
 
 def test(python: Path, extra: list[str]) -> int:
-    workers = "2" if (os.cpu_count() or 1) >= 2 else "1"
+    # The suite mostly waits (on sockets, and on the rate-limit lesson's windows), so two
+    # workers per core overlap those waits; more would only crowd a small machine.
+    workers = str(min(4, 2 * (os.cpu_count() or 1)))
     return run(
         python, "-m", "pytest",
         # The sanitizer, kernel and cell timeout are in pyproject.toml, so a hand-run
