@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -32,15 +34,32 @@ def burn(stop: "multiprocessing.synchronize.Event") -> None:
 
 
 def run_once(command: list[str], log: Path | None) -> tuple[bool, float, str]:
-    """Run ``command`` once; whether it passed, the seconds it took, and its last output line."""
+    """Run ``command`` once; whether it passed, the seconds it took, and its last output line.
+
+    The command runs in its own process group, so Ctrl+C here also stops the test
+    workers and notebook kernels it started (not only the command itself).
+    """
+    if os.name == "nt":
+        group: dict = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    else:
+        group = {"start_new_session": True}
     started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, **group)
+    try:
+        output, _ = process.communicate()
+    except KeyboardInterrupt:
+        if os.name == "nt":
+            process.send_signal(signal.CTRL_BREAK_EVENT)
+        else:
+            os.killpg(process.pid, signal.SIGINT)
+        process.wait()
+        raise
     seconds = time.monotonic() - started
-    output = done.stdout + done.stderr
     if log is not None:
         log.write_text(output)
     lines = [line for line in output.splitlines() if line.strip()]
-    return done.returncode == 0, seconds, (lines[-1] if lines else "")
+    return process.returncode == 0, seconds, (lines[-1] if lines else "")
 
 
 def main(argv: list[str] | None = None) -> int:
