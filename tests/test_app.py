@@ -15,6 +15,7 @@ from local_exchange.errors import BybitError
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from local_exchange.state import ACCOUNTS, PARAMS
+from waiting import until
 
 routes = web.RouteTableDef()
 
@@ -143,10 +144,7 @@ def test_health(exchange):
 def test_sweep_runs_in_background_and_survives_errors(exchange):
     accounts = exchange.app[ACCOUNTS]
     before = accounts.sweeps
-    deadline = time.monotonic() + 2
-    while accounts.sweeps < before + 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert accounts.sweeps >= before + 3
+    assert until(lambda: accounts.sweeps >= before + 3)
 
 
 def test_demo_and_extra_accounts_exist():

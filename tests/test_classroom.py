@@ -36,6 +36,7 @@ from local_exchange.runner import LocalExchange
 from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from local_exchange.state import ACCOUNTS, WS_CONNECTIONS
 from helpers.signing import signed_headers, websocket_auth_args
+from waiting import until
 
 STUDENTS = 30
 TIMEOUT = 5.0
@@ -316,11 +317,8 @@ def test_a_learner_connects_with_the_local_url_and_their_keys(room, monkeypatch)
     try:
         ws.order_stream(pushed.put)
         account = room.exchange.app[ACCOUNTS].get(student.api_key)
-        deadline = time.monotonic() + TIMEOUT
-        while not any(c.state.get("account") is account and c.topics
-                      for c in list(room.exchange.app[WS_CONNECTIONS])):
-            assert time.monotonic() < deadline, "pybit never subscribed"
-            time.sleep(0.01)
+        assert until(lambda: any(c.state.get("account") is account and c.topics
+                                 for c in list(room.exchange.app[WS_CONNECTIONS]))), "pybit never subscribed"
         order_id = resting_buy(session)
         message = pushed.get(timeout=TIMEOUT)
         assert message["data"][0]["orderId"] == order_id

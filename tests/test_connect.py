@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import inspect
 import logging
 import time
@@ -184,12 +183,6 @@ def test_setup_logging_keeps_a_learners_own_configuration():
 
 # -- the local exchange (real pybit, real HTTP on loopback) ----------------------------------------
 
-_EXCHANGE_READY = all(importlib.util.find_spec(f"local_exchange.{name}") is not None
-                      for name in ("market", "routes_market", "routes_trade", "routes_account"))
-needs_exchange = pytest.mark.skipif(not _EXCHANGE_READY, reason="the local exchange is not complete yet")
-
-
-@needs_exchange
 def test_local_sessions_share_one_exchange(env):
     first, second = connect.http(), connect.http()
     exchange = connect.local_exchange()
@@ -199,14 +192,12 @@ def test_local_sessions_share_one_exchange(env):
     assert (first.api_key, first.api_secret) == ("demo-api-key", "demo-api-secret")
 
 
-@needs_exchange
 def test_server_time_through_pybit(env):
     reply = connect.http().get_server_time()
     assert reply["retCode"] == 0
     assert abs(int(reply["result"]["timeSecond"]) - time.time()) < 5
 
 
-@needs_exchange
 def test_wire_log_sees_pybits_signed_request_with_masked_key(env):
     session = connect.http()
     reply = session.get_wallet_balance(accountType="UNIFIED")
@@ -219,14 +210,12 @@ def test_wire_log_sees_pybits_signed_request_with_masked_key(env):
     assert entry["headers"]["X-BAPI-API-KEY"].startswith("demo") and "demo-api-key" not in repr(entry)
 
 
-@needs_exchange
 def test_session_info_for_local(env):
     info = connect.session_info()
     assert info["env"] == "local" and info["rest_url"] == connect.local_exchange().url
     assert info["api_key"] == "demo…"
 
 
-@needs_exchange
 def test_shared_server_from_bybit_local_url(env):
     from local_exchange.runner import LocalExchange
 

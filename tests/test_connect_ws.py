@@ -9,6 +9,7 @@ from pybit.unified_trading import WebSocket, WebSocketTrading
 
 from helpers import connect, stream, topics
 from helpers.orderbook import OrderBook
+from waiting import until
 
 KEY = "AbCdEfGhIjKlMnOpQr"
 SECRET = "0123456789abcdef0123456789abcdef0123"
@@ -165,9 +166,7 @@ def test_local_private_stream_authenticates_with_demo_keys():
     ws = connect.websocket("private", raw=True)
     try:
         assert ws.endpoint.endswith("/v5/private")
-        deadline = time.monotonic() + 5
-        while not any(r.get("op") == "auth" for r in ws.course_router.replies) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        until(lambda: any(r.get("op") == "auth" for r in ws.course_router.replies))
         auth = [r for r in ws.course_router.replies if r.get("op") == "auth"]
         assert auth and auth[0]["success"] is True
     finally:

@@ -19,16 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("local_exchange.routes_market")
-pytest.importorskip("local_exchange.routes_trade")
-pytest.importorskip("local_exchange.routes_account")
-
-from helpers import signing  # noqa: E402
-from local_exchange.app import create_app  # noqa: E402
-from local_exchange.limits import Profile  # noqa: E402
-from local_exchange.runner import LocalExchange  # noqa: E402
-from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig  # noqa: E402
-from local_exchange.state import LIMITS  # noqa: E402
+from helpers import signing
+from local_exchange.app import create_app
+from local_exchange.limits import Profile
+from local_exchange.runner import LocalExchange
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from local_exchange.state import LIMITS
 
 UNLIMITED = Profile("fuzz", ip_requests=10**9, ip_window_ms=5_000, ip_ban_ms=1, endpoints={},
                     default_get=10**9, default_post=10**9)
@@ -139,7 +135,7 @@ def _check(status: int, raw: bytes, method: str, path: str, sent: str) -> dict:
     return reply
 
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)

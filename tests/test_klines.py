@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import pandas as pd
 import pytest
@@ -96,11 +95,6 @@ def test_history_validates_before_calling():
     assert session.calls == []
 
 
-_EXCHANGE_READY = all(importlib.util.find_spec(f"local_exchange.{name}") is not None
-                      for name in ("market", "routes_market", "routes_trade", "routes_account"))
-
-
-@pytest.mark.skipif(not _EXCHANGE_READY, reason="the local exchange's market model is not available")
 def test_history_against_the_local_exchange():
     from helpers import connect
 

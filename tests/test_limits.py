@@ -14,6 +14,7 @@ from aiohttp import web
 from pybit.unified_trading import HTTP
 
 from helpers import signing
+from local_exchange import app as exchange_app
 from local_exchange import envelope
 from local_exchange.accounts import Accounts
 from local_exchange.app import create_app
@@ -21,6 +22,7 @@ from local_exchange.limits import BYBIT, TEACHING, Profile, RateLimiter, describ
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from local_exchange.state import LIMITS
+from waiting import DEADLINE_S, until
 
 routes = web.RouteTableDef()
 
@@ -43,9 +45,10 @@ def now() -> int:
     return int(time.time() * 1000)
 
 
-def create_order(session: requests.Session, url: str, category: str = "linear") -> requests.Response:
+def create_order(session: requests.Session, url: str, category: str = "linear",
+                 at: int | None = None) -> requests.Response:
     body = json.dumps({"category": category, "symbol": "BTCUSDT"})
-    headers = signing.signed_headers(DEMO_API_KEY, DEMO_API_SECRET, now(), body)
+    headers = signing.signed_headers(DEMO_API_KEY, DEMO_API_SECRET, now() if at is None else at, body)
     return session.post(url + "/v5/order/create", data=body, headers=headers)
 
 
@@ -107,18 +110,22 @@ def test_describe_is_a_table_of_both_profiles():
 
 
 # -- over the wire -------------------------------------------------------------------------
-def test_10006_over_the_wire_with_headers():
+def test_10006_over_the_wire_with_headers(monkeypatch):
+    # The exchange's clock is held still, so the three requests fall into one window however
+    # slow the machine is (the requests are signed with that same time).
+    t0 = now()
+    monkeypatch.setattr(exchange_app, "now_ms", lambda: t0)
     with start(ExchangeConfig(limits="teaching", ip_limit=False)) as exchange:
         session = requests.Session()
-        replies = [create_order(session, exchange.url) for _ in range(3)]
+        replies = [create_order(session, exchange.url, at=t0) for _ in range(3)]
         codes = [r.json()["retCode"] for r in replies]
         assert codes == [0, 0, 10006]
         last = replies[-1]
         assert last.status_code == 200 and last.json()["retMsg"] == "Too many visits!"
         assert last.headers["X-Bapi-Limit"] == "2" and last.headers["X-Bapi-Limit-Status"] == "0"
-        assert int(last.headers["X-Bapi-Limit-Reset-Timestamp"]) >= now()
+        assert last.headers["X-Bapi-Limit-Reset-Timestamp"] == str(t0 + 1000)
         assert replies[0].headers["X-Bapi-Limit-Status"] == "1"
-        assert create_order(session, exchange.url, "spot").json()["retCode"] == 0   # other category
+        assert create_order(session, exchange.url, "spot", at=t0).json()["retCode"] == 0   # other category
         public = session.get(exchange.url + "/v5/market/time")
         assert "X-Bapi-Limit" not in public.headers
 
@@ -131,7 +138,9 @@ def test_pybit_sleeps_until_reset_and_succeeds():
         results = [session.place_order(category="linear", symbol="BTCUSDT", side="Buy",
                                        orderType="Market", qty="0.01") for _ in range(3)]
         assert all(r["retCode"] == 0 for r in results)
-        assert time.monotonic() - started < 3
+        # 2 per second allowed: three orders need at most one wait of at most a second (plus the
+        # requests themselves, generously bounded), never pybit's three attempts of a second each
+        assert time.monotonic() - started < DEADLINE_S
 
 
 def test_ip_ban_over_the_wire_then_lifts():
@@ -143,8 +152,8 @@ def test_ip_ban_over_the_wire_then_lifts():
         banned = session.get(exchange.url + "/v5/market/time")
         assert banned.status_code == 403 and "Retry-After" in banned.headers
         assert banned.json()["retMsg"].startswith("403, access too frequent")
-        time.sleep(0.35)
-        assert session.get(exchange.url + "/v5/market/time").status_code == 200
+        # the 300 ms ban ends: asked again and again (refused requests do not extend it), it lets us in
+        assert until(lambda: session.get(exchange.url + "/v5/market/time").status_code == 200)
 
 
 def test_pybit_reports_403_without_retry():

@@ -272,7 +272,7 @@ def test_live_limiter_meets_no_10006_where_no_guard_does(teaching):
     run = ratelimit.measure("limiter", lambda: limited.get_positions(category="linear", symbol="BTCUSDT"), 8,
                             rest_before_s=1.05)
     assert run.errors == 0
-    assert 0.8 < run.seconds < 3.0
+    assert run.seconds > 0.8                     # the 6th call cannot go before the 1st is a second old
     assert limited.limiter.history_frame()["limit"].iloc[0] == 5
 
 

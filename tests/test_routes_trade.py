@@ -224,12 +224,9 @@ def test_wallet_balance_sees_a_fill_at_once(api):
 # the real exchange, driven by pybit
 # ---------------------------------------------------------------------------------------------
 def _real_exchange():
-    try:
-        from local_exchange.market import Market  # noqa: F401
-        from local_exchange.runner import LocalExchange
-        from local_exchange.settings import ExchangeConfig
-    except ImportError as e:  # pragma: no cover - only while the parts are being assembled
-        pytest.skip(f"real exchange not importable: {e}")
+    from local_exchange.runner import LocalExchange
+    from local_exchange.settings import ExchangeConfig
+
     return LocalExchange(ExchangeConfig(port=0, ip_limit=False))
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from helpers import stream
 from helpers.stream import Collector, RawRouter, StreamTimeout, collect, messages
+from waiting import DEADLINE_S
 
 
 class FakeWebSocket:
@@ -120,8 +121,17 @@ def test_callback_exceptions_are_kept_not_raised():
 
 def test_subscribe_function_form():
     ws = FakeWebSocket()
-    got = collect(ws, lambda cb: ws.subscribe("orderbook.1.{symbol}", cb, ["BTCUSDT", "ETHUSDT"]), n=6, timeout=5)
-    assert {m["topic"] for m in got} == {"orderbook.1.BTCUSDT", "orderbook.1.ETHUSDT"}
+    both = {"orderbook.1.BTCUSDT", "orderbook.1.ETHUSDT"}
+    seen: set[str] = set()
+
+    def until_both(message) -> bool:       # each symbol's messages come from its own thread, in any order
+        seen.add(message["topic"])
+        return seen == both
+
+    got = collect(ws, lambda cb: ws.subscribe("orderbook.1.{symbol}", cb, ["BTCUSDT", "ETHUSDT"]),
+                  n=None, until=until_both, timeout=DEADLINE_S)
+    assert ws.subscribed == ["orderbook.1.BTCUSDT", "orderbook.1.ETHUSDT"]
+    assert {m["topic"] for m in got} == both
 
 
 def test_private_topic_is_subscribed_without_symbol():

@@ -19,6 +19,7 @@ from helpers import connect, stream, topics
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import ExchangeConfig
 from helpers.orderbook import OrderBook
+from waiting import until
 
 
 @pytest.fixture
@@ -39,12 +40,7 @@ def exchange(monkeypatch):
 
 
 def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
+    return until(predicate, timeout)
 
 
 def test_pybit_reconnects_resubscribes_and_messages_flow_again(exchange):

@@ -14,6 +14,7 @@ import json
 import queue
 import re
 import time
+from decimal import Decimal
 from typing import Any, Callable
 
 import aiohttp
@@ -22,9 +23,11 @@ from pybit.unified_trading import HTTP, WebSocket
 
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import ExchangeConfig
-from local_exchange.state import ACCOUNTS, WS_CONNECTIONS
+from local_exchange.clock import now_ms
+from local_exchange.state import ACCOUNTS, MARKET, WS_CONNECTIONS
 from local_exchange.ws_private import FAST_FIELDS, build_messages, parse_topic
 from helpers.signing import json_body, signed_headers, websocket_auth_args
+from waiting import DEADLINE_S, until, until_async
 
 TIMEOUT = 5.0
 _keys = itertools.count(1)
@@ -331,10 +334,8 @@ def test_unsubscribe_and_disconnect_remove_the_listener(ex):
     account = ex.app[ACCOUNTS].get(key)
 
     async def wait_listeners(n: int) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while len(account.listeners) != n:
-            assert time.monotonic() < deadline, f"listeners: {len(account.listeners)}, expected {n}"
-            await asyncio.sleep(0.01)
+        assert await until_async(lambda: len(account.listeners) == n), \
+            f"listeners: {len(account.listeners)}, expected {n}"
 
     async def body():
         async with aiohttp.ClientSession() as http:
@@ -359,29 +360,48 @@ def test_unsubscribe_and_disconnect_remove_the_listener(ex):
     run(body())
 
 
+def price_the_sweep_will_reach(market: Any, start_ms: int, step_ms: int = 100) -> tuple[str, Decimal, int]:
+    """A side and limit price that rest now and fill soon after, read from the exchange's deterministic prices.
+
+    A buy below (a sell above) every last price of the next 2 s rests when placed now; the path
+    then stays at or beyond that price for a whole second, so the 100 ms sweep cannot miss it.
+    Of the two sides, the one reached first. Returns (side, price, when it is reached in ms).
+    """
+    def last(t: int) -> Decimal:
+        return market.last_price("linear", "BTCUSDT", t)
+
+    near = [last(start_ms + i * step_ms) for i in range(21)]
+    for begin in range(start_ms + 2000, start_ms + 600_000, step_ms):
+        window = [last(begin + i * step_ms) for i in range(10)]
+        if max(window) < min(near):
+            return "Buy", max(window), begin
+        if min(window) > max(near):
+            return "Sell", min(window), begin
+    pytest.fail("the price path stayed within its range of the next 2 s for 10 minutes")
+
+
 def test_resting_order_filled_by_the_sweep_is_pushed(ex):
     """A limit order that rests and fills later (the 100 ms sweep) reaches the stream too."""
     key, secret = new_account(ex)
     account = ex.app[ACCOUNTS].get(key)
+    side, price, reached_at = price_the_sweep_will_reach(ex.app[MARKET], now_ms())
+    wait_s = max(0.0, (reached_at - now_ms()) / 1000) + 1 + DEADLINE_S
 
     async def body():
         async with aiohttp.ClientSession() as http:
             ws = await signed_in(http, ex, key, secret, ["order"])
             created = await rest_post(ex, key, secret, "/v5/order/create",
-                                      {**MARKET_BUY, "orderType": "Limit", "price": "1000"})
+                                      {**MARKET_BUY, "side": side, "orderType": "Limit", "price": str(price)})
             assert created["retCode"] == 0, created
             first = await recv(ws)
             assert first["data"][0]["orderStatus"] == "New"
-            # cancel it from the trade side of things: the cancel is pushed as well
-            cancelled = await rest_post(ex, key, secret, "/v5/order/cancel",
-                                        {"category": "linear", "symbol": "BTCUSDT",
-                                         "orderId": created["result"]["orderId"]})
-            assert cancelled["retCode"] == 0
-            second = await recv_until(ws, lambda m: m["data"][0]["orderStatus"] == "Cancelled")
-            assert second["data"][0]["cancelType"] == "CancelByUser"
+            filled = await recv_until(ws, lambda m: m["data"][0]["orderStatus"] == "Filled", timeout=wait_s)
+            order = filled["data"][0]
+            assert order["orderId"] == created["result"]["orderId"]
+            assert Decimal(order["avgPrice"]) == price and Decimal(order["cumExecQty"]) == Decimal("0.01")
             assert not account.open_ids
             await ws.close()
-    run(body())
+    asyncio.run(asyncio.wait_for(body(), wait_s + DEADLINE_S))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,11 +417,8 @@ def test_pybit_private_stream_receives_order_execution_position_wallet(ex):
         ws.position_stream(inbox.put)
         ws.wallet_stream(inbox.put)
         account = ex.app[ACCOUNTS].get(key)
-        deadline = time.monotonic() + TIMEOUT
-        while not any(c.state.get("account") is account and len(c.topics) == 4
-                      for c in list(ex.app[WS_CONNECTIONS])):
-            assert time.monotonic() < deadline, "pybit never subscribed"
-            time.sleep(0.01)
+        assert until(lambda: any(c.state.get("account") is account and len(c.topics) == 4
+                                 for c in list(ex.app[WS_CONNECTIONS]))), "pybit never subscribed"
         session = HTTP(api_key=key, api_secret=secret, max_retries=1)
         session.endpoint = ex.url
         order_id = session.place_order(**MARKET_BUY)["result"]["orderId"]

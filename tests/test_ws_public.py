@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from decimal import Decimal
+from typing import Callable
 
 import pytest
 import websocket
@@ -14,6 +15,7 @@ from local_exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import ExchangeConfig
 from local_exchange.state import FEEDS, MARKET
+from waiting import DEADLINE_S, until
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +37,15 @@ def ask(ws, frame: dict) -> dict:
             return msg
 
 
-def collect(ws, seconds: float, topic: str | None = None) -> list[dict]:
-    out, end = [], time.monotonic() + seconds
-    while time.monotonic() < end:
-        ws.settimeout(max(0.01, end - time.monotonic()))
-        try:
-            msg = json.loads(ws.recv())
-        except websocket.WebSocketTimeoutException:
-            break
-        if topic is None or msg.get("topic") == topic:
+def collect_until(ws, enough: Callable[[list[dict]], bool], timeout: float = DEADLINE_S) -> list[dict]:
+    """Data messages until ``enough(messages)`` holds; fails after ``timeout`` (only when something is broken)."""
+    out: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while not enough(out):
+        assert time.monotonic() < deadline, f"not enough after {timeout} s: {len(out)} messages"
+        ws.settimeout(max(0.01, deadline - time.monotonic()))
+        msg = json.loads(ws.recv())
+        if "topic" in msg:
             out.append(msg)
     return out
 
@@ -100,8 +102,8 @@ def test_already_subscribed_and_partial_success(exchange):
         reply = ask(ws, {"op": "subscribe", "req_id": "2", "args": ["kline.1.BTCUSDT", "publicTrade.BTCUSDT"]})
         assert reply == {"success": False, "ret_msg": "error:already subscribed,topic:publicTrade.BTCUSDT",
                          "conn_id": reply["conn_id"], "req_id": "2", "op": "subscribe"}
-        msgs = collect(ws, 1.3)
-        assert any(m.get("topic") == "kline.1.BTCUSDT" for m in msgs)          # the good arg was taken
+        msgs = collect_until(ws, lambda got: any(m["topic"] == "kline.1.BTCUSDT" for m in got))
+        assert any(m["topic"] == "kline.1.BTCUSDT" for m in msgs)               # the good arg was taken
     finally:
         ws.close()
 
@@ -164,10 +166,7 @@ def test_closing_the_last_subscriber_stops_its_feeds(exchange):
     ask(ws, {"op": "subscribe", "args": ["orderbook.1000.XRPUSDT", "tickers.XRPUSDT"]})
     assert ("linear", "orderbook.1000.XRPUSDT") in feeds.active()
     ws.close()
-    deadline = time.monotonic() + 3
-    while ("linear", "orderbook.1000.XRPUSDT") in feeds.active() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert ("linear", "orderbook.1000.XRPUSDT") not in feeds.active()
+    assert until(lambda: ("linear", "orderbook.1000.XRPUSDT") not in feeds.active())
     assert ("linear", "tickers.XRPUSDT") not in feeds.active()
 
 
@@ -175,11 +174,20 @@ def test_a_socket_with_subscriptions_is_not_idle_but_one_without_is_closed(excha
     busy, quiet = connect(exchange, "linear"), connect(exchange, "linear")
     try:
         ask(busy, {"op": "subscribe", "args": ["tickers.ETHUSDT"]})
-        time.sleep(2.2)                          # twice the 1 s idle timeout
-        assert collect(busy, 0.3, "tickers.ETHUSDT")
-        quiet.settimeout(3)
-        opcode, data = quiet.recv_data(control_frame=True)
+        quiet.settimeout(DEADLINE_S)
+        opcode, data = quiet.recv_data(control_frame=True)     # closed after 1 s without a frame
         assert opcode == websocket.ABNF.OPCODE_CLOSE and b"idle" in data
+        closed_at = int(time.time() * 1000)
+        # busy, opened first, is now older than the idle timeout and still streams: a ticker stamped
+        # after quiet was closed arrives (a close frame instead would end the loop with a failure)
+        busy.settimeout(DEADLINE_S)
+        deadline = time.monotonic() + DEADLINE_S
+        fresh = None
+        while fresh is None and time.monotonic() < deadline:
+            message = json.loads(busy.recv())
+            if message.get("topic") == "tickers.ETHUSDT" and message["ts"] >= closed_at:
+                fresh = message
+        assert fresh is not None
     finally:
         busy.close()
         quiet.close()
@@ -192,7 +200,9 @@ def test_stream_book_ticker_and_trades_agree_with_the_market(exchange):
     ws = connect(exchange, "linear")
     try:
         ask(ws, {"op": "subscribe", "args": ["orderbook.50.BTCUSDT", "tickers.BTCUSDT", "publicTrade.BTCUSDT"]})
-        msgs = collect(ws, 1.5)
+        kinds = ("orderbook", "tickers", "publicTrade")
+        msgs = collect_until(ws, lambda got: len(got) >= 20 and all(any(m["topic"].startswith(k) for m in got)
+                                                                     for k in kinds))
     finally:
         ws.close()
     book: dict = {}
@@ -228,19 +238,24 @@ def test_stream_book_ticker_and_trades_agree_with_the_market(exchange):
     assert book and ticker and trades > 0
 
 
-def test_latency_from_ts_is_small(exchange):
+def test_ts_is_when_the_message_was_made(exchange):
+    # How small the delay is depends on the machine (benchmarks/ws_throughput.py measures it);
+    # what always holds: no message arrives before its ts, and each topic's ts never goes back.
     ws = connect(exchange, "linear")
     try:
         ask(ws, {"op": "subscribe", "args": ["orderbook.1.BTCUSDT", "orderbook.50.BTCUSDT"]})
-        lags = []
-        end = time.monotonic() + 1.0
-        while time.monotonic() < end:
+        msgs, lags = [], []
+        deadline = time.monotonic() + DEADLINE_S
+        while len(msgs) < 20 and time.monotonic() < deadline:
             m = json.loads(ws.recv())
             lags.append(time.time() * 1000 - m["ts"])
+            msgs.append(m)
     finally:
         ws.close()
-    lags.sort()
-    assert len(lags) > 10 and lags[len(lags) // 2] < 20
+    assert len(msgs) == 20 and min(lags) >= 0
+    for topic in ("orderbook.1.BTCUSDT", "orderbook.50.BTCUSDT"):
+        stamps = [m["ts"] for m in msgs if m["topic"] == topic]
+        assert stamps == sorted(stamps)
 
 
 # ---------------------------------------------------------------- pybit itself
@@ -282,17 +297,11 @@ def test_pybit_receives_every_public_topic(exchange, channel, symbol):
         if channel != "spot":
             ws.all_liquidation_stream(symbol, callback)
         wanted = {f"orderbook.50.{symbol}", f"orderbook.1.{symbol}", f"tickers.{symbol}", f"kline.1.{symbol}"}
-        deadline = time.monotonic() + 5
-        while not wanted <= set(got) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert wanted <= set(got) and ws.is_connected()
+        assert until(lambda: wanted <= set(got)) and ws.is_connected()
         book = got[f"orderbook.50.{symbol}"][-1]["data"]
         assert len(book["b"]) == 50 == len(book["a"])
         ws.unsubscribe(f"tickers.{symbol}")
-        deadline = time.monotonic() + 3
-        while f"tickers.{symbol}" in ws.callback_directory and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert f"tickers.{symbol}" not in ws.callback_directory and ws.is_connected()
+        assert until(lambda: f"tickers.{symbol}" not in ws.callback_directory) and ws.is_connected()
     finally:
         close(ws)
 
@@ -306,9 +315,7 @@ def test_pybit_option_streams(exchange):
         ws.orderbook_stream(25, symbol, lambda m: got.__setitem__(m["topic"], got.get(m["topic"], 0) + 1))
         ws.ticker_stream(symbol, lambda m: got.__setitem__(m["topic"], got.get(m["topic"], 0) + 1))
         ws.trade_stream("BTC", lambda m: None)
-        deadline = time.monotonic() + 5
-        while len(got) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert until(lambda: len(got) >= 2)
         assert set(got) == {f"orderbook.25.{symbol}", f"tickers.{symbol}"} and ws.is_connected()
     finally:
         close(ws)
