@@ -186,8 +186,13 @@ class Limiter:
         """A limiter sized for one of the local exchange's profiles (``"bybit"`` or ``"teaching"``).
 
         Only the IP window needs sizing: per-endpoint budgets come from the headers.
+        ``"bybit"`` is Bybit's own numbers (:mod:`bybit_spec.limits`); the other
+        profiles exist only on the local exchange, so only they ask it for theirs.
         """
-        from local_exchange.limits import profile
+        if name == "bybit":
+            kwargs.setdefault("ban_s", limits.IP_BAN_S)
+            return cls(limits.IP_REQUESTS, limits.IP_WINDOW_S, limits.ENDPOINT_WINDOW_S, **kwargs)
+        from local_exchange.limits import profile  # a local-only profile: the local exchange defines it
 
         p = profile(name)
         kwargs.setdefault("ban_s", p.ip_ban_ms / 1000)

@@ -1,0 +1,13 @@
+"""Kline (candle) intervals, as Bybit spells them in ``interval`` and in ``kline.{interval}.{symbol}``.
+
+Minutes are plain numbers (``"1"`` ... ``"720"``); a day, a week and a month
+are ``"D"``, ``"W"`` and ``"M"``. ``"60"`` is one hour: there is no ``"1h"``.
+Source: V5 *Get Kline* and *WebSocket Kline* (``reference/market-data.md``).
+"""
+from __future__ import annotations
+
+KLINE_INTERVALS: tuple[str, ...] = ("1", "3", "5", "15", "30", "60", "120", "240", "360", "720", "D", "W", "M")
+"""Every kline interval, shortest first (REST ``/v5/market/kline`` and the ``kline`` topic)."""
+
+MINUTE_INTERVALS: tuple[str, ...] = KLINE_INTERVALS[:10]
+"""The intervals counted in minutes (``"1"`` to ``"720"``); the rest are calendar units."""
