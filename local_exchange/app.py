@@ -64,8 +64,7 @@ from .wirelog import WireLog, printable
 log = logging.getLogger("local_exchange")
 
 SWEEP_INTERVAL_S = 0.1
-SERVER_ERROR = 10016
-IP_BANNED = 10018
+from .errors import IP_BANNED, SERVER_ERROR  # noqa: E402 (codes kept in bybit_spec.errors)
 WEBSOCKET_PATHS = ("/v5/private", "/v5/trade")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

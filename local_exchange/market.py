@@ -26,7 +26,7 @@ from . import catalog
 from .book import Book, RawBook, mix64, synthesize, to_book
 from .catalog import DAY_MS, EPOCH_MS, Instrument, instrument_info
 from .clock import now_ms as _clock_now
-from .envelope import encode
+from .encoding import encode
 from .prices import (
     MINUTE_MS, STEP_MS, STEPS_PER_MINUTE, PriceModel, black_scholes, candle_index, candle_start,
     interval_minutes, key64, unit,

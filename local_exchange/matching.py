@@ -40,23 +40,23 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from .accounts import (ONE, ZERO, Account, Execution, Order, Position, fmt, fmt_dp, new_exec_id,
-                       new_order_id, next_seq, price_step)
-from .errors import (DUPLICATE_ORDER_LINK_ID, INSUFFICIENT_AVAILABLE, LEVERAGE_NOT_MODIFIED,
+from .errors import (DUPLICATE_ORDER_LINK_ID, INSUFFICIENT_AVAILABLE, INSUFFICIENT_FOR_LEVERAGE,
+                     SPOT_DUPLICATE_LINK_ID, SPOT_QTY_TOO_LARGE, LEVERAGE_NOT_MODIFIED,
                      NOTIONAL_TOO_LOW, ORDER_NOT_EXISTS, QTY_TRUNCATED, SPOT_BALANCE_INSUFFICIENT,
                      SPOT_INVALID_SYMBOL, SPOT_ORDER_NOT_EXISTS, SPOT_PRICE_DECIMAL, SPOT_QTY_DECIMAL,
                      SPOT_QTY_TOO_LOW, SPOT_VALUE_TOO_LOW, BybitError, param_error)
+from .ids import new_exec_id, new_order_id, next_seq
+from .numbers import ONE, ZERO, fmt, fmt_dp, price_step
 from .params import CATEGORIES, Params, missing
+from .records import Execution, Order, Position
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the account is only annotated here: accounts imports matching (Accounts.sweep)
+    from .accounts import Account
     from .market import Instrument, Market
 
 AVG_PLACES = Decimal("1e-10")           # precision of a position's average entry price
 BOOK_DEPTH = 200                         # levels a taker order may walk
 TRADED = ("spot", "linear")
-SPOT_DUPLICATE_LINK_ID = 170141
-SPOT_QTY_TOO_LARGE = 170381
-INSUFFICIENT_FOR_LEVERAGE = 110012
 DEFAULT_QUOTE_PRECISION = Decimal("1e-8")
 _LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 _SCALE = Decimal(100_000_000)            # Bybit quotes contract sizes x 1e8 in some messages

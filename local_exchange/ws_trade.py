@@ -82,8 +82,7 @@ log = logging.getLogger("local_exchange.ws_trade")
 PATH = "/v5/trade"
 REPEAT_AUTH = 20001
 REQ_ID_DUPLICATED = 20006
-OP_NOT_FOUND = 10404
-SERVER_ERROR = 10016
+from .errors import OP_NOT_FOUND, SERVER_ERROR  # noqa: E402 (codes kept in bybit_spec.errors)
 #: Delay before each reply is sent. pybit sends an order frame *before* it records the
 #: reqId's callback; a reply faster than that (easy on loopback) is dropped as
 #: "unregistered reqId" and the callback never runs. Bybit's replies take tens of ms
