@@ -75,10 +75,11 @@ import hmac
 import logging
 import uuid
 from dataclasses import dataclass, field
-from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from bybit_spec.signature import websocket_signature as auth_signature  # hex HMAC of "GET/realtime" + expires
+from bybit_spec.topics import PRIVATE_CATEGORIES, PRIVATE_TOPICS
 
 from .auth import demo_key_refused, is_loopback
 from .clock import now_ms
@@ -98,16 +99,8 @@ PATH = "/v5/private"
 #: (KeyError on the req_id or the topic). So the local exchange "travels" this long.
 SUBSCRIBE_DELAY_S = 0.05
 
-ALL_CATEGORIES = ("spot", "linear", "inverse", "option")
 #: every private topic served here -> the categories its categorised form accepts
-TOPICS: dict[str, tuple[str, ...]] = {
-    "order": ALL_CATEGORIES,
-    "execution": ALL_CATEGORIES,
-    "execution.fast": ALL_CATEGORIES,
-    "position": ("linear", "inverse", "option"),
-    "wallet": (),
-    "greeks": (),
-}
+TOPICS: dict[str, tuple[str, ...]] = {topic: PRIVATE_CATEGORIES.get(topic, ()) for topic in PRIVATE_TOPICS}
 #: which account change feeds which topic (the listener's ``topic`` -> topic bases)
 FEEDS: dict[str, tuple[str, ...]] = {
     "order": ("order",),
@@ -141,11 +134,6 @@ def parse_topic(topic: Any) -> tuple[str, str | None] | None:
     if base in TOPICS and category in TOPICS[base]:
         return base, category
     return None
-
-
-def auth_signature(secret: str, expires: str) -> str:
-    """The signature a private-stream ``auth`` must carry: hex HMAC-SHA256 of ``"GET/realtime" + expires``."""
-    return hmac.new(secret.encode(), f"GET/realtime{expires}".encode(), sha256).hexdigest()
 
 
 def expires_text(value: Any) -> str | None:
