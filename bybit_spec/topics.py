@@ -11,6 +11,15 @@ from __future__ import annotations
 PUBLIC_CHANNELS: tuple[str, ...] = ("spot", "linear", "inverse", "option")
 """The public streams; each carries the market data of one ``category``."""
 
+STREAM_PATHS: dict[str, str] = {
+    **{channel: f"/v5/public/{channel}" for channel in PUBLIC_CHANNELS},
+    "spread": "/v5/public/spread",
+    "misc/status": "/v5/public/misc/status",
+    "private": "/v5/private",
+    "trade": "/v5/trade",
+}
+"""WebSocket stream -> its path on the stream host (``spread`` and ``misc/status``: mainnet and testnet only)."""
+
 LIQUIDATION_CATEGORIES: tuple[str, ...] = ("linear", "inverse")
 """``allLiquidation`` exists for futures only."""
 

@@ -192,7 +192,8 @@ class Limiter:
         if name == "bybit":
             kwargs.setdefault("ban_s", limits.IP_BAN_S)
             return cls(limits.IP_REQUESTS, limits.IP_WINDOW_S, limits.ENDPOINT_WINDOW_S, **kwargs)
-        from local_exchange.limits import profile  # a local-only profile: the local exchange defines it
+        # the other profiles are the local exchange's own: ask it for theirs
+        from local_exchange.limits import profile
 
         p = profile(name)
         kwargs.setdefault("ban_s", p.ip_ban_ms / 1000)

@@ -30,7 +30,15 @@ from . import shapes
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
 from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
-from .records import DEFAULT_LEVERAGE, MMR, OPEN_STATUSES, Execution, FeeRates, Order, Position
+from .records import (
+    DEFAULT_LEVERAGE,
+    MMR,
+    OPEN_STATUSES,
+    Execution,
+    FeeRates,
+    Order,
+    Position,
+)
 
 if TYPE_CHECKING:  # imported for type checkers only
     from .market import Market

@@ -78,8 +78,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from bybit_spec.signature import websocket_signature as auth_signature  # hex HMAC of "GET/realtime" + expires
-from bybit_spec.topics import PRIVATE_CATEGORIES, PRIVATE_TOPICS
+
+from bybit_spec.signature import websocket_signature as auth_signature
+from bybit_spec.topics import PRIVATE_CATEGORIES, PRIVATE_TOPICS, STREAM_PATHS
 
 from .auth import demo_key_refused, is_loopback
 from .clock import now_ms
@@ -92,7 +93,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("local_exchange.ws_private")
 
-PATH = "/v5/private"
+PATH = STREAM_PATHS["private"]
 #: How long a ``subscribe`` takes to answer. pybit sends the subscribe frame *before*
 #: it records the request and its callbacks; over the internet the reply needs tens of
 #: ms, on loopback it can beat pybit's own bookkeeping and crash its socket thread
