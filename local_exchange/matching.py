@@ -425,9 +425,54 @@ def _take_then_rest(account: Account, market: "Market", order: Order, inst: "Ins
 # --------------------------------------------------------------------------------------------
 # Requests
 # --------------------------------------------------------------------------------------------
+@dataclass
+class OrderRequest:
+    """A ``POST /v5/order/create`` request read and checked, before it becomes an :class:`Order`.
+
+    ``price`` is zero and ``time_in_force`` is ``"IOC"`` for a Market order;
+    ``market_unit`` is set only for a spot Market order (Bybit's default:
+    ``quoteCoin`` to buy, ``baseCoin`` to sell). ``last`` is the last traded
+    price when the request arrived (a Market order's notional is valued at it).
+    """
+
+    category: str
+    inst: "Instrument"
+    side: str
+    order_type: str
+    qty: Decimal
+    price: Decimal
+    time_in_force: str
+    link_id: str
+    reduce_only: bool
+    market_unit: str
+    last: Decimal
+
+
 @changes_account
 def place_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
-    """``POST /v5/order/create``: validate, create, match. Returns the order (maybe finished)."""
+    """``POST /v5/order/create``, in four steps. Returns the order (maybe finished).
+
+    1. :func:`read_order_request`: the parameters, each checked (10001 and friends);
+    2. :func:`check_order_grid`: size and price on the instrument's grid, notional
+       above the minimum (170134, 170137, 110094, ...);
+    3. :func:`new_order` and :func:`_fit_reduce_only`, then :func:`_check_funds`:
+       the order, trimmed to the position if reduce-only, and paid for;
+    4. :func:`_book_and_match`: remembered, matched against the book, the rest
+       rests; the changes are published once.
+
+    A refusal at any step raises :class:`BybitError` before the account changes.
+    """
+    request = read_order_request(account, market, p, now_ms)
+    check_order_grid(request)
+    order = new_order(request, now_ms)
+    _fit_reduce_only(account, order)
+    _check_funds(account, market, order, request.inst, now_ms)
+    _book_and_match(account, market, order, request.inst, now_ms)
+    return order
+
+
+def read_order_request(account: Account, market: "Market", p: Params, now_ms: int) -> OrderRequest:
+    """Step 1 of :func:`place_order`: every parameter read and checked, in Bybit's order of complaints."""
     category = trading_category(p)
     inst = instrument_of(market, category, p)
     side = p.str("side", required=True, choices=("Buy", "Sell"))
@@ -462,47 +507,64 @@ def place_order(account: Account, market: "Market", p: Params, now_ms: int) -> O
         if category == "spot":
             raise BybitError(SPOT_DUPLICATE_LINK_ID, "Duplicate clientOrderId")
         raise BybitError(DUPLICATE_ORDER_LINK_ID, "OrderLinkedID is duplicate")
+    return OrderRequest(category=category, inst=inst, side=side, order_type=order_type, qty=qty,
+                        price=price, time_in_force=tif, link_id=link_id, reduce_only=reduce_only,
+                        market_unit=market_unit, last=last)
 
-    # sizes and prices must fit the instrument's grid
-    if market_unit == "quoteCoin":
+
+def check_order_grid(request: OrderRequest) -> None:
+    """Step 2 of :func:`place_order`: sizes and prices must fit the instrument's grid, and the notional its minimum."""
+    inst, qty = request.inst, request.qty
+    if request.market_unit == "quoteCoin":
         precision = getattr(inst, "quote_precision", None) or DEFAULT_QUOTE_PRECISION
         if not _is_multiple(qty, precision):
             raise BybitError(SPOT_QTY_DECIMAL, "Order volume decimal too long")
         _check_notional(inst, qty)
     else:
-        _check_qty(inst, qty, order_type == "Market")
-        if order_type == "Limit":
-            _check_price(inst, price)
-        _check_notional(inst, qty * (price if order_type == "Limit" else last))
+        _check_qty(inst, qty, request.order_type == "Market")
+        if request.order_type == "Limit":
+            _check_price(inst, request.price)
+        _check_notional(inst, qty * (request.price if request.order_type == "Limit" else request.last))
 
+
+def new_order(request: OrderRequest, now_ms: int) -> Order:
+    """Step 3 of :func:`place_order`: the order itself, with fresh ids (Bybit spot invents a numeric orderLinkId)."""
+    category, inst = request.category, request.inst
+    link_id = request.link_id
     order_id = new_order_id(category)
     if not link_id and category == "spot":
-        link_id = new_order_id("spot")          # Bybit spot invents a numeric orderLinkId
-    order = Order(
+        link_id = new_order_id("spot")
+    return Order(
         order_id=order_id, order_link_id=link_id, category=category, symbol=inst.symbol,
-        side=side, order_type=order_type, qty=qty, price=price, time_in_force=tif,
-        reduce_only=reduce_only, market_unit=market_unit, created=now_ms, updated=now_ms,
-        tick_size=price_step(inst), qty_step=inst.qty_step, last_price_on_created=last,
+        side=request.side, order_type=request.order_type, qty=request.qty, price=request.price,
+        time_in_force=request.time_in_force, reduce_only=request.reduce_only,
+        market_unit=request.market_unit, created=now_ms, updated=now_ms,
+        tick_size=price_step(inst), qty_step=inst.qty_step, last_price_on_created=request.last,
         seq=next_seq())
 
-    if reduce_only:
-        cap = _reduce_cap(account, order)
-        if not cap:
-            raise BybitError(QTY_TRUNCATED, "current position is zero, cannot fix reduce-only order qty")
-        if order.qty > cap:                      # Bybit trims a reduce-only order to the position
-            order.qty = cap
-    _check_funds(account, market, order, inst, now_ms)
 
-    account.orders[order_id] = order
-    if link_id:
-        account.link_ids[link_id] = order_id
+def _fit_reduce_only(account: Account, order: Order) -> None:
+    """A reduce-only order is refused with no position (110017) and trimmed to the position (as Bybit does)."""
+    if not order.reduce_only:
+        return
+    cap = _reduce_cap(account, order)
+    if not cap:
+        raise BybitError(QTY_TRUNCATED, "current position is zero, cannot fix reduce-only order qty")
+    if order.qty > cap:
+        order.qty = cap
+
+
+def _book_and_match(account: Account, market: "Market", order: Order, inst: "Instrument", now_ms: int) -> None:
+    """Step 4 of :func:`place_order`: remember the order, take liquidity, rest the rest, publish the changes."""
+    account.orders[order.order_id] = order
+    if order.order_link_id:
+        account.link_ids[order.order_link_id] = order.order_id
     changes = Changes()
-    changes.orders[order_id] = order
+    changes.orders[order.order_id] = order
     _take_then_rest(account, market, order, inst, now_ms, changes)
-    if category == "linear":                     # Bybit pushes the position on every order event
+    if order.category == "linear":               # Bybit pushes the position on every order event
         changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
     changes.publish(account, market, now_ms)
-    return order
 
 
 def _check_funds(account: Account, market: "Market", order: Order, inst: "Instrument",
