@@ -76,15 +76,20 @@ LIMIT_HEADERS: dict[str, str] = {
 """The three rate-limit headers of every private reply, and what each means."""
 
 
-def endpoint_limit(path: str, category: str, method: str = "GET") -> int:
+def endpoint_limit(path: str, category: str, method: str = "GET",
+                   table: Mapping[str, EndpointLimit] = ENDPOINT_LIMITS,
+                   default_get: int = DEFAULT_GET, default_post: int = DEFAULT_POST) -> int:
     """The per-second limit of ``path`` for ``category``; a path not in the table gets the default for ``method``.
+
+    ``table`` and the defaults are Bybit's unless given (the local exchange passes
+    its lower "teaching" numbers the same way).
 
     >>> endpoint_limit("/v5/order/create", "spot"), endpoint_limit("/v5/order/foo", "linear", "POST")
     (20, 10)
     """
-    limit = ENDPOINT_LIMITS.get(path)
+    limit = table.get(path)
     if limit is None:
-        return DEFAULT_POST if method == "POST" else DEFAULT_GET
+        return default_post if method == "POST" else default_get
     if isinstance(limit, int):
         return limit
-    return limit.get(category, limit.get("*", DEFAULT_POST))
+    return limit.get(category, limit.get("*", default_post))

@@ -140,12 +140,7 @@ def describe() -> list[dict[str, Any]]:
 
 
 def _lookup(p: Profile, method: str, path: str, category: str) -> int:
-    limit = p.endpoints.get(path)
-    if limit is None:
-        return p.default_post if method == "POST" else p.default_get
-    if isinstance(limit, int):
-        return limit
-    return limit.get(category, limit.get("*", p.default_post))
+    return spec.endpoint_limit(path, category, method, p.endpoints, p.default_get, p.default_post)
 
 
 class Verdict:

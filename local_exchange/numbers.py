@@ -43,7 +43,7 @@ def fmt_dp(value: Decimal | None, step: Decimal) -> str:
     return f"{Decimal(value):.{places}f}"
 
 
-def price_step(inst: "Instrument") -> Decimal:
+def price_step(inst: Instrument) -> Decimal:
     """The step prices are *written* with: ``priceScale`` decimals when known, else the tick."""
     scale = getattr(inst, "price_scale", None)
     if isinstance(scale, int) and scale >= 0 and inst.category in ("linear", "inverse"):
@@ -60,4 +60,4 @@ def iso_utc(ms: int) -> str:
     """Milliseconds since the epoch as ``2025-10-13T03:20:45Z`` (query-api's date style)."""
     import datetime as _dt
 
-    return _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

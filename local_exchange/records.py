@@ -8,7 +8,7 @@ message. The rules that create and change records are in
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -253,7 +253,7 @@ class Position:
         """Profit if closed at ``mark``: ``(mark - avg) x size`` (size negative when short)."""
         return (mark - self.avg_price) * self.size if self.size else ZERO
 
-    def to_dict(self, inst: "Instrument", mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
+    def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
         """The item of ``/v5/position/list``."""
         tick = price_step(inst)
         flat = self.size == 0
@@ -315,7 +315,7 @@ class Position:
             "tradeMode": 0,
         }
 
-    def to_event(self, inst: "Instrument", mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
+    def to_event(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
         """The item of a private WebSocket ``position`` message (``entryPrice`` = REST ``avgPrice``)."""
         d = self.to_dict(inst, mark, taker_rate)
         d.update(category="linear", entryPrice=d["avgPrice"])
