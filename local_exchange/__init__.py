@@ -31,7 +31,7 @@ What it holds:
 
 From a shell, for a whole classroom: ``python -m local_exchange --help``.
 
-Layers. The **model** (``market``, ``accounts``, ``records``, ``matching``,
+Layers. The **model** (``market``, ``accounts``, ``records``, ``orders``, ``matching``,
 ``book``, ``prices``, ``catalog``, ``params``, ``errors``, ``limits``, ``feeds``,
 ``encoding``, ...) never imports aiohttp; the **web layer** (``app``,
 ``routes_*``, ``ws_*``, ``envelope``, ``wirelog``, ``runner``, ``state``) turns
@@ -47,7 +47,7 @@ How to add a REST endpoint, in this order:
    :mod:`bybit_spec` first (``limits.ENDPOINT_LIMITS``, ``errors``); the error's
    constructor, if it needs one, in :mod:`.errors`.
 3. The model: the state and the rule in ``market.py`` / ``accounts.py`` /
-   ``matching.py``, the JSON item beside its record (``records.py``) or in
+   ``orders.py`` / ``matching.py``, the JSON item beside its record (``records.py``) or in
    ``shapes.py`` for a fixed answer; parameters read with :class:`.params.Params`.
 4. The handler: one ``@routes.get`` / ``@routes.post`` function in
    ``routes_market.py``, ``routes_trade.py`` or ``routes_account.py`` that reads
