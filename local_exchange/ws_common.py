@@ -62,7 +62,7 @@ from typing import Any, Awaitable, Callable, Collection
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from bybit_spec import topics
+from bybit_spec.topics import PUBLIC_CHANNELS  # re-exported for ws_public
 
 from .clock import now_ms
 from .state import CONFIG, WIRE, WS_CONNECTIONS
@@ -76,7 +76,6 @@ __all__ = [
 
 log = logging.getLogger("local_exchange.ws")
 
-PUBLIC_CHANNELS = topics.PUBLIC_CHANNELS   # kept once in bybit_spec.topics
 #: The ops each channel understands (besides ``ping``); other ops get an error reply.
 STREAM_OPS: dict[str, frozenset[str]] = {
     **{channel: frozenset({"subscribe", "unsubscribe"}) for channel in PUBLIC_CHANNELS},
