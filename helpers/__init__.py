@@ -20,4 +20,12 @@ Notebooks start with ``import helpers`` and then use:
 * :mod:`helpers.analysis` returns, correlations, the most correlated pair and its spread
 * :mod:`helpers.doctor`   ``python course.py doctor``: the setup check to run before asking for help
 * :mod:`local_exchange` the local exchange that speaks Bybit's V5 protocol on loopback
+
+The protocol's facts (kline intervals, order-book depths, topics, rate limits, error
+codes, the signature) are written once in :mod:`bybit_spec`, which both this package
+and the local exchange read; :mod:`helpers.klines`, :mod:`helpers.topics`,
+:mod:`helpers.limits` and :mod:`helpers.signing` show them under the names the
+notebooks use. Nothing here imports the local exchange except :mod:`helpers.connect`,
+and only to start it when ``BYBIT_ENV=local`` asks for it (and
+``Limiter.for_profile`` for the local-only ``teaching`` profile).
 """

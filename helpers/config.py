@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from bybit_spec.demo import DEMO_API_KEY, DEMO_API_SECRET
 from dotenv import dotenv_values, find_dotenv
 
 from . import urls
-from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET
 
 ENV_VARIABLE = "BYBIT_ENV"
 KEY_VARIABLE = "BYBIT_API_KEY"

@@ -20,10 +20,12 @@ from typing import Any
 
 import pandas as pd
 
+from bybit_spec.intervals import KLINE_INTERVALS
+
 from . import frames
 
-INTERVALS: tuple[str, ...] = ("1", "3", "5", "15", "30", "60", "120", "240", "360", "720", "D", "W", "M")
-"""Every ``interval`` Bybit accepts, shortest first."""
+INTERVALS: tuple[str, ...] = KLINE_INTERVALS
+"""Every ``interval`` Bybit accepts, shortest first (kept in :mod:`bybit_spec.intervals`)."""
 
 MAX_LIMIT = 1000
 """The most candles one kline call returns."""

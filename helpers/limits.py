@@ -31,27 +31,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from local_exchange.limits import BYBIT
+from bybit_spec import limits as spec
+from bybit_spec.limits import LIMIT_HEADERS  # shown by headers_table
 
-# The IP limit is written down once, in the local exchange's "bybit" profile, which enforces it.
-IP_REQUESTS = BYBIT.ip_requests
+# The numbers are written down once, in bybit_spec.limits; the local exchange enforces the same ones.
+IP_REQUESTS = spec.IP_REQUESTS
 """Requests allowed per IP address within any :data:`IP_WINDOW_S` seconds (all REST calls together)."""
 
-IP_WINDOW_S = BYBIT.ip_window_ms / 1000
+IP_WINDOW_S = spec.IP_WINDOW_MS / 1000
 """The rolling window of the IP limit, in seconds."""
 
-IP_BAN_S = BYBIT.ip_ban_ms // 1000
+IP_BAN_S = spec.IP_BAN_MS // 1000
 """How long an address is banned after breaking the IP limit: "at least 10 minutes"."""
 
-ENDPOINT_WINDOW_S = 1.0
+ENDPOINT_WINDOW_S = spec.ENDPOINT_WINDOW_MS / 1000
 """The rolling window of the per-UID, per-endpoint limits ("per second")."""
-
-LIMIT_HEADERS: dict[str, str] = {
-    "X-Bapi-Limit": "the endpoint's limit (requests per window)",
-    "X-Bapi-Limit-Status": "requests left in the current window",
-    "X-Bapi-Limit-Reset-Timestamp": "when a refused caller may try again (ms); otherwise simply the current time",
-}
-"""The three rate-limit headers of every private reply, and what each means."""
 
 
 @dataclass(frozen=True)
@@ -68,26 +62,30 @@ class EndpointLimit:
 _TRADE = ("inverse", "linear", "option", "spot")
 
 
-def _per_category(path: str, numbers: tuple[int, int, int, int], upgradable: bool = True) -> list[EndpointLimit]:
-    return [EndpointLimit("POST", path, cat, n, upgradable) for cat, n in zip(_TRADE, numbers)]
+def _per_category(path: str, upgradable: bool = True) -> list[EndpointLimit]:
+    return [EndpointLimit("POST", path, cat, spec.endpoint_limit(path, cat, "POST"), upgradable) for cat in _TRADE]
+
+
+def _row(method: str, path: str, category: str = "all") -> EndpointLimit:
+    return EndpointLimit(method, path, category, spec.endpoint_limit(path, category.split(", ")[0], method), False)
 
 
 ENDPOINTS: tuple[EndpointLimit, ...] = (
-    *_per_category("/v5/order/create", (10, 10, 10, 20)),
-    *_per_category("/v5/order/amend", (10, 10, 10, 10)),
-    *_per_category("/v5/order/cancel", (10, 10, 10, 20)),
-    *_per_category("/v5/order/cancel-all", (10, 10, 1, 20)),
-    *_per_category("/v5/order/create-batch", (10, 10, 10, 20)),
-    EndpointLimit("GET", "/v5/order/realtime", "all", 50, False),
-    EndpointLimit("GET", "/v5/order/history", "all", 50, False),
-    EndpointLimit("GET", "/v5/execution/list", "all", 50, False),
-    EndpointLimit("GET", "/v5/position/list", "inverse, linear, option", 50, False),
-    EndpointLimit("POST", "/v5/position/set-leverage", "inverse, linear", 10, False),
-    EndpointLimit("POST", "/v5/position/trading-stop", "inverse, linear, option", 10, False),
-    EndpointLimit("GET", "/v5/account/wallet-balance", "all", 50, False),
-    EndpointLimit("GET", "/v5/account/info", "all", 50, False),
-    EndpointLimit("GET", "/v5/account/fee-rate", "all", 5, False),
-    EndpointLimit("GET", "/v5/user/query-api", "all", 10, False),
+    *_per_category("/v5/order/create"),
+    *_per_category("/v5/order/amend"),
+    *_per_category("/v5/order/cancel"),
+    *_per_category("/v5/order/cancel-all"),
+    *_per_category("/v5/order/create-batch"),
+    _row("GET", "/v5/order/realtime"),
+    _row("GET", "/v5/order/history"),
+    _row("GET", "/v5/execution/list"),
+    _row("GET", "/v5/position/list", "inverse, linear, option"),
+    _row("POST", "/v5/position/set-leverage", "inverse, linear"),
+    _row("POST", "/v5/position/trading-stop", "inverse, linear, option"),
+    _row("GET", "/v5/account/wallet-balance"),
+    _row("GET", "/v5/account/info"),
+    _row("GET", "/v5/account/fee-rate"),
+    _row("GET", "/v5/user/query-api"),
 )
 """Per-UID, per-endpoint limits (per second) a learner meets; ``reference/rate-limits.md`` §2 has the full list.
 

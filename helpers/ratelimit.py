@@ -186,7 +186,13 @@ class Limiter:
         """A limiter sized for one of the local exchange's profiles (``"bybit"`` or ``"teaching"``).
 
         Only the IP window needs sizing: per-endpoint budgets come from the headers.
+        ``"bybit"`` is Bybit's own numbers (:mod:`bybit_spec.limits`); the other
+        profiles exist only on the local exchange, so only they ask it for theirs.
         """
+        if name == "bybit":
+            kwargs.setdefault("ban_s", limits.IP_BAN_S)
+            return cls(limits.IP_REQUESTS, limits.IP_WINDOW_S, limits.ENDPOINT_WINDOW_S, **kwargs)
+        # the other profiles are the local exchange's own: ask it for theirs
         from local_exchange.limits import profile
 
         p = profile(name)

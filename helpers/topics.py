@@ -24,43 +24,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bybit_spec.orderbook import ORDERBOOK_DEPTHS, ORDERBOOK_PUSH_MS  # noqa: F401 (re-exported)
+from bybit_spec.topics import (
+    LIQUIDATION_CATEGORIES,
+    PRIVATE_CATEGORIES,
+    PRIVATE_TOPICS,
+    PUBLIC_CHANNELS,
+)
+
 from .klines import check_interval
 
-PUBLIC_CHANNELS: tuple[str, ...] = ("spot", "linear", "inverse", "option")
-"""The public streams; each carries the market data of one ``category``."""
-
-ORDERBOOK_DEPTHS: dict[str, tuple[int, ...]] = {
-    "linear": (1, 50, 200, 1000),
-    "inverse": (1, 50, 200, 1000),
-    "spot": (1, 50, 200, 1000),
-    "option": (25, 100),
-}
-"""Order-book depths Bybit serves per category (500 was retired in 2025; 1000 added)."""
-
-ORDERBOOK_PUSH_MS: dict[str, dict[int, int]] = {
-    "linear": {1: 10, 50: 20, 200: 100, 1000: 200},
-    "inverse": {1: 10, 50: 20, 200: 100, 1000: 200},
-    "spot": {1: 10, 50: 20, 200: 100, 1000: 200},
-    "option": {25: 20, 100: 100},
-}
-"""How often (ms) each order-book depth is pushed, at most."""
-
-LIQUIDATION_CATEGORIES: tuple[str, ...] = ("linear", "inverse")
-"""``allLiquidation`` exists for futures only."""
-
-PRIVATE_TOPICS: tuple[str, ...] = ("order", "execution", "execution.fast", "position", "wallet", "greeks")
-"""All-in-one private topics (no symbol; one subscription covers every category)."""
-
-PRIVATE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "order": ("spot", "linear", "inverse", "option"),
-    "execution": ("spot", "linear", "inverse", "option"),
-    "execution.fast": ("spot", "linear", "inverse", "option"),
-    "position": ("linear", "inverse", "option"),
-}
-"""Private topics that also exist per category (``order.spot``, ``position.linear``, ...).
-
-Bybit refuses a request that mixes ``order`` with ``order.spot``: pick one form.
-"""
+# The tables are facts of the protocol, kept once in bybit_spec (the local exchange serves the same ones):
+# PUBLIC_CHANNELS, the public streams; ORDERBOOK_DEPTHS and ORDERBOOK_PUSH_MS, the depths per category and
+# how often each is pushed; LIQUIDATION_CATEGORIES; PRIVATE_TOPICS and PRIVATE_CATEGORIES, the private
+# topics and the categories of their per-category form ("order.spot").
 
 _SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9\-_]*$")
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bybit_spec.topics import STREAM_PATHS
+
 ENVIRONMENTS: tuple[str, ...] = ("local", "testnet", "demo", "mainnet")
 """The values ``BYBIT_ENV`` may take, in the order the course introduces them."""
 
@@ -50,16 +52,7 @@ public streams on mainnet and testnet; they are listed in :data:`WEBSOCKET`
 as extra rows.)
 """
 
-_PATHS: dict[str, str] = {
-    "spot": "/v5/public/spot",
-    "linear": "/v5/public/linear",
-    "inverse": "/v5/public/inverse",
-    "option": "/v5/public/option",
-    "spread": "/v5/public/spread",
-    "misc/status": "/v5/public/misc/status",
-    "private": "/v5/private",
-    "trade": "/v5/trade",
-}
+_PATHS: dict[str, str] = STREAM_PATHS   # kept once in bybit_spec.topics
 
 
 @dataclass(frozen=True)

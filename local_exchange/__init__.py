@@ -30,6 +30,50 @@ What it holds:
   that is not Bybit's lives under ``/local/``.
 
 From a shell, for a whole classroom: ``python -m local_exchange --help``.
+
+Layers. The **model** (``market``, ``accounts``, ``records``, ``orders``, ``matching``,
+``book``, ``prices``, ``catalog``, ``params``, ``errors``, ``limits``, ``feeds``,
+``encoding``, ...) never imports aiohttp; the **web layer** (``app``,
+``routes_*``, ``ws_*``, ``envelope``, ``wirelog``, ``runner``, ``state``) turns
+requests into model calls. Facts of Bybit's protocol (intervals, depths, topics,
+limits, error codes, the signature) come from :mod:`bybit_spec`; nothing here
+imports :mod:`helpers`. ``tests/test_import_layers.py`` checks all of this.
+
+How to add a REST endpoint, in this order:
+
+1. Read the wire shape in Bybit's docs (and ``reference/rest.md``): path,
+   method, parameters, the ``result`` JSON, the retCodes it answers with.
+2. A fact of the protocol (a rate limit, a new error code, an interval) goes in
+   :mod:`bybit_spec` first (``limits.ENDPOINT_LIMITS``, ``errors``); the error's
+   constructor, if it needs one, in :mod:`.errors`.
+3. The model: the state and the rule in ``market.py`` / ``accounts.py`` /
+   ``orders.py`` / ``matching.py``, the JSON item beside its record (``records.py``) or in
+   ``shapes.py`` for a fixed answer; parameters read with :class:`.params.Params`.
+4. The handler: one ``@routes.get`` / ``@routes.post`` function in
+   ``routes_market.py``, ``routes_trade.py`` or ``routes_account.py`` that reads
+   the request, calls the model and answers with :mod:`.envelope`.
+5. Registration: a handler in an existing ``routes`` table is served at once; a
+   new ``routes_*.py`` module goes into ``app.bybit_routes``.
+6. Tests: the model in ``tests/test_<model>.py``, the wire (envelope, retCodes,
+   rate-limit headers) in ``tests/test_routes_<area>.py``, and pybit's own call
+   against a running exchange if a notebook uses it.
+
+How to add a WebSocket topic, in this order:
+
+1. Read the wire shape in Bybit's docs (and ``reference/websocket.md``): the
+   topic's name, snapshot and delta messages, how often it is pushed.
+2. The table in :mod:`bybit_spec` (``topics.py``, ``orderbook.py``,
+   ``intervals.py``), which :mod:`helpers.topics` then accepts too.
+3. The model: a public topic is parsed in ``feeds.parse_topic`` and served by a
+   :class:`~.feeds.Feed` subclass (registered in the kind -> class table at the
+   end of ``feeds.py``); a private topic is an account change that
+   :class:`~.accounts.Account` emits (``matching.Changes.publish``).
+4. The handler and registration: public streams need nothing more
+   (``ws_public.py`` routes every feed); a private topic, once in
+   ``bybit_spec.topics.PRIVATE_TOPICS``, needs its account change mapped in
+   ``FEEDS`` in ``ws_private.py``.
+5. Tests: ``tests/test_feeds.py`` for the messages, ``tests/test_ws_public.py``
+   or ``tests/test_ws_private.py`` for subscribing over a real socket.
 """
 from __future__ import annotations
 

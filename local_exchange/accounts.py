@@ -2,13 +2,15 @@
 
 Each API key owns one :class:`Account` with a *unified* wallet (Bybit's UTA):
 one set of coin balances serves spot trading and USDT-margined (``linear``)
-perpetuals alike. This module holds the state and turns it into the exact JSON
-shapes Bybit's V5 REST API answers with; :mod:`local_exchange.matching` holds
-the rules that change it (placing, filling, cancelling orders).
+perpetuals alike. This module holds the account and its wallet, and values
+it (``wallet-balance``); the pieces it is made of live beside it:
 
-Money is :class:`~decimal.Decimal` everywhere, never ``float``: ``0.1 + 0.2``
-must be exactly ``0.3`` when a wallet is reconciled. Bybit sends almost every
-number as a JSON *string*; :func:`fmt` and :func:`fmt_dp` produce those strings.
+* :mod:`local_exchange.ids`      order and execution ids, the global sequence;
+* :mod:`local_exchange.numbers`  Decimals written as Bybit writes them (:func:`fmt`);
+* :mod:`local_exchange.records`  orders, executions, positions and their JSON items;
+* :mod:`local_exchange.shapes`   the fixed JSON of ``account/info`` and ``user/query-api``;
+* :mod:`local_exchange.matching` the rules that change an account (placing,
+  filling, cancelling orders).
 
 Simplifications (so a learner knows what is *not* imitated):
 
@@ -19,402 +21,40 @@ Simplifications (so a learner knows what is *not* imitated):
 """
 from __future__ import annotations
 
-import itertools
 import logging
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .envelope import encode
+from . import shapes
+from .encoding import encode
+from .ids import new_exec_id, new_order_id, next_seq
+from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
+from .records import (
+    DEFAULT_LEVERAGE,
+    MMR,
+    OPEN_STATUSES,
+    Execution,
+    FeeRates,
+    Order,
+    Position,
+)
 
 if TYPE_CHECKING:  # imported for type checkers only
-    from .market import Instrument, Market
+    from .market import Market
+
+# Names that lived here before the split, still importable from here.
+__all__ = ["Account", "Accounts", "Listener", "STABLECOINS", "TEST_FUNDS",
+           "DEFAULT_LEVERAGE", "MMR", "OPEN_STATUSES", "Execution", "FeeRates", "Order", "Position",
+           "ONE", "ZERO", "fmt", "fmt_dp", "iso_utc", "money", "price_step",
+           "new_exec_id", "new_order_id", "next_seq"]
 
 log = logging.getLogger(__name__)
 
-ZERO = Decimal(0)
-ONE = Decimal(1)
-MMR = Decimal("0.005")              # maintenance margin rate used for positionMM / liqPrice
-DEFAULT_LEVERAGE = Decimal(10)
 STABLECOINS = ("USDT", "USDC")      # valued at exactly 1 USD
 TEST_FUNDS: dict[str, Decimal] = {"USDT": Decimal(100_000), "BTC": Decimal(1), "ETH": Decimal(10)}
-
-OPEN_STATUSES = ("New", "PartiallyFilled")
 Listener = Callable[[str, list[dict]], None]
 
-_seq = itertools.count(1)                       # one global sequence: orders, fills, positions
-_spot_ids = itertools.count(1_900_000_000_000_000_000)  # numeric ids, like Bybit's spot ones
-
-
-def next_seq() -> int:
-    """A number that grows with every change; sorts lists and backs cursors."""
-    return next(_seq)
-
-
-def new_order_id(category: str) -> str:
-    """Linear order ids are UUIDs; spot order ids are long decimal strings (as on Bybit)."""
-    return str(uuid.uuid4()) if category == "linear" else str(next(_spot_ids))
-
-
-def new_exec_id(category: str) -> str:
-    """Execution ids follow the same convention as order ids."""
-    return str(uuid.uuid4()) if category == "linear" else str(next(_spot_ids))
-
-
-def fmt(value: Decimal | int | None) -> str:
-    """A Decimal as Bybit writes it: plain digits, no exponent, no trailing zeros.
-
-    >>> fmt(Decimal("1.2300")), fmt(Decimal("0E-8")), fmt(Decimal("1E+2"))
-    ('1.23', '0', '100')
-    """
-    if value is None:
-        return ""
-    d = Decimal(value)
-    if d == 0:
-        return "0"
-    text = format(d.normalize(), "f")
-    return text
-
-
-def fmt_dp(value: Decimal | None, step: Decimal) -> str:
-    """A Decimal with as many decimals as ``step`` is written with.
-
-    ``fmt_dp(1600, Decimal("0.01")) == "1600.00"``; a step of ``Decimal("0.10")``
-    gives two decimals, as Bybit writes BTCUSDT prices (``"100000.10"``).
-    """
-    if value is None:
-        return ""
-    places = max(0, -step.as_tuple().exponent)
-    return f"{Decimal(value):.{places}f}"
-
-
-def price_step(inst: "Instrument") -> Decimal:
-    """The step prices are *written* with: ``priceScale`` decimals when known, else the tick."""
-    scale = getattr(inst, "price_scale", None)
-    if isinstance(scale, int) and scale >= 0 and inst.category in ("linear", "inverse"):
-        return Decimal(1).scaleb(-scale)
-    return inst.tick_size
-
-
-def money(value: Decimal) -> str:
-    """A computed amount (equity, margin, PnL) rounded to 8 decimals, trailing zeros dropped."""
-    return fmt(value.quantize(Decimal("1e-8")))
-
-
-def iso_utc(ms: int) -> str:
-    """Milliseconds since the epoch as ``2025-10-13T03:20:45Z`` (query-api's date style)."""
-    import datetime as _dt
-
-    return _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class Order:
-    """One order, as the exchange remembers it (prices and sizes as Decimals).
-
-    ``qty`` is in the base coin, except for a spot Market Buy without
-    ``marketUnit="baseCoin"``, where it is an amount of the *quote* coin
-    (``qty="100"`` means "spend 100 USDT") — learner pitfall 9.
-    """
-
-    order_id: str
-    order_link_id: str
-    category: str
-    symbol: str
-    side: str
-    order_type: str
-    qty: Decimal
-    price: Decimal                      # 0 for a market order without a protection price
-    time_in_force: str
-    reduce_only: bool
-    market_unit: str                    # "", "baseCoin" or "quoteCoin"
-    created: int
-    tick_size: Decimal
-    qty_step: Decimal
-    last_price_on_created: Decimal
-    status: str = "New"
-    cancel_type: str = "UNKNOWN"
-    reject_reason: str = "EC_NoError"
-    cum_qty: Decimal = ZERO             # base coin filled
-    cum_value: Decimal = ZERO           # quote coin filled
-    cum_fee: Decimal = ZERO
-    fee_coin: str = ""
-    closed_pnl: Decimal = ZERO          # gross PnL this order realised (linear)
-    lock_coin: str = ""                 # spot: the coin reserved while the order rests
-    locked: Decimal = ZERO
-    updated: int = 0
-    seq: int = 0
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-    @property
-    def quote_sized(self) -> bool:
-        """True when ``qty`` counts quote coin (spot Market Buy by value)."""
-        return self.market_unit == "quoteCoin"
-
-    @property
-    def leaves_qty(self) -> Decimal:
-        """What is still to fill; ``0`` once the order is finished."""
-        if not self.is_open or self.quote_sized:
-            return ZERO
-        return self.qty - self.cum_qty
-
-    @property
-    def avg_price(self) -> Decimal:
-        return self.cum_value / self.cum_qty if self.cum_qty else ZERO
-
-    def to_dict(self, history: bool = False) -> dict[str, Any]:
-        """The order object of ``/v5/order/realtime`` (``history=True``: ``/v5/order/history``)."""
-        leaves = self.leaves_qty
-        price_text = fmt_dp(self.price, self.tick_size) if self.price else "0"
-        qty_text = fmt(self.qty) if self.quote_sized else fmt_dp(self.qty, self.qty_step)
-        d: dict[str, Any] = {
-            "orderId": self.order_id,
-            "orderLinkId": self.order_link_id,
-            "parentOrderLinkId": "",
-            "blockTradeId": "",
-            "symbol": self.symbol,
-            "price": price_text,
-            "qty": qty_text,
-            "side": self.side,
-            "isLeverage": "0" if self.category == "spot" else "",
-            "positionIdx": 0,
-            "orderStatus": self.status,
-            "createType": "CreateByUser",
-            "cancelType": self.cancel_type,
-            "rejectReason": self.reject_reason,
-            "avgPrice": fmt(self.avg_price) if self.cum_qty else ("" if self.category == "spot" else "0"),
-            "leavesQty": fmt_dp(leaves, self.qty_step),
-            "leavesValue": fmt(leaves * self.price) if self.price else "0",
-            "cumExecQty": fmt_dp(self.cum_qty, self.qty_step),
-            "cumExecValue": fmt(self.cum_value),
-            "cumExecFee": fmt(self.cum_fee),
-            "timeInForce": self.time_in_force,
-            "orderType": self.order_type,
-            "stopOrderType": "UNKNOWN" if self.category == "linear" else "",
-            "orderIv": "",
-            "marketUnit": self.market_unit,
-            "triggerPrice": "0.00" if self.category == "linear" else "0",
-            "takeProfit": "0.00" if self.category == "linear" else "0",
-            "stopLoss": "0.00" if self.category == "linear" else "0",
-            "tpslMode": "UNKNOWN" if self.category == "linear" else "",
-            "ocoTriggerBy": "",
-            "tpLimitPrice": "0" if self.category == "linear" else "",
-            "slLimitPrice": "0" if self.category == "linear" else "",
-            "tpTriggerBy": "UNKNOWN" if self.category == "linear" else "",
-            "slTriggerBy": "UNKNOWN" if self.category == "linear" else "",
-            "triggerDirection": 0,
-            "triggerBy": "UNKNOWN" if self.category == "linear" else "",
-            "lastPriceOnCreated": fmt_dp(self.last_price_on_created, self.tick_size),
-            "basePrice": "",
-            "reduceOnly": self.reduce_only,
-            "closeOnTrigger": False,
-            "placeType": "",
-            "smpType": "None",
-            "smpGroup": 0,
-            "smpOrderId": "",
-            "createdTime": str(self.created),
-            "updatedTime": str(self.updated or self.created),
-            "cumFeeDetail": {self.fee_coin: fmt(self.cum_fee)} if self.fee_coin else {},
-        }
-        if history:
-            d.update(slippageToleranceType="UNKNOWN", slippageTolerance="0", extraFees="",
-                     rpiTakerAccess=False, rpiMatchedQty="0")
-        return d
-
-    def to_event(self) -> dict[str, Any]:
-        """The item of a private WebSocket ``order`` message."""
-        d = self.to_dict(history=True)
-        d.update(category=self.category, brokerOrderPrice="", closedPnl=fmt(self.closed_pnl),
-                 feeCurrency=self.fee_coin)
-        return d
-
-
-@dataclass
-class Execution:
-    """One fill of one order."""
-
-    exec_id: str
-    category: str
-    symbol: str
-    order_id: str
-    order_link_id: str
-    side: str
-    order_type: str
-    order_price: Decimal
-    order_qty: Decimal
-    leaves_qty: Decimal
-    price: Decimal
-    qty: Decimal
-    value: Decimal
-    fee: Decimal
-    fee_coin: str
-    fee_rate: Decimal
-    is_maker: bool
-    time: int
-    mark_price: Decimal
-    closed_size: Decimal
-    pnl: Decimal                 # gross realised PnL of this fill (linear), fees excluded
-    tick_size: Decimal
-    qty_step: Decimal
-    market_unit: str = ""
-    seq: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The item of ``/v5/execution/list``."""
-        linear = self.category == "linear"
-        return {
-            "symbol": self.symbol,
-            "orderId": self.order_id,
-            "orderLinkId": self.order_link_id,
-            "side": self.side,
-            "orderPrice": fmt_dp(self.order_price, self.tick_size) if self.order_price else "0",
-            "orderQty": fmt(self.order_qty),
-            "leavesQty": fmt(self.leaves_qty),
-            "createType": "CreateByUser",
-            "orderType": self.order_type,
-            "stopOrderType": "UNKNOWN" if linear else "",
-            "execFee": fmt(self.fee),
-            "execFeeV2": "",
-            "execId": self.exec_id,
-            "execPrice": fmt_dp(self.price, self.tick_size),
-            "execQty": fmt(self.qty),
-            "execType": "Trade",
-            "execValue": fmt(self.value),
-            "execTime": str(self.time),
-            "feeCurrency": self.fee_coin,
-            "isMaker": self.is_maker,
-            "feeRate": fmt(self.fee_rate),
-            "tradeIv": "",
-            "markIv": "",
-            "markPrice": fmt_dp(self.mark_price, self.tick_size),
-            "indexPrice": "",
-            "underlyingPrice": "",
-            "blockTradeId": "",
-            "closedSize": fmt(self.closed_size) if linear else "",
-            "seq": self.seq,
-            "extraFees": "",
-        }
-
-    def to_event(self) -> dict[str, Any]:
-        """The item of a private WebSocket ``execution`` message."""
-        d = self.to_dict()
-        d.update(category=self.category, isLeverage="0" if self.category == "spot" else "",
-                 execPnl=fmt(self.pnl), marketUnit=self.market_unit, extraFees=[])
-        return d
-
-
-@dataclass
-class Position:
-    """A one-way linear position: ``size`` > 0 long, < 0 short, 0 flat."""
-
-    symbol: str
-    leverage: Decimal = DEFAULT_LEVERAGE
-    size: Decimal = ZERO
-    avg_price: Decimal = ZERO
-    cum_realised: Decimal = ZERO        # Bybit style: closed PnL minus trading fees
-    cur_realised: Decimal = ZERO        # the same, for the current holding only
-    created: int = 0
-    updated: int = 0
-    open_time: int = 0
-    seq: int = 0
-
-    @property
-    def side(self) -> str:
-        return "Buy" if self.size > 0 else "Sell" if self.size < 0 else ""
-
-    @property
-    def value(self) -> Decimal:
-        """Entry value: ``|size| x avgPrice``."""
-        return abs(self.size) * self.avg_price
-
-    @property
-    def im(self) -> Decimal:
-        """Initial margin: position value divided by leverage."""
-        return self.value / self.leverage
-
-    def unrealised(self, mark: Decimal) -> Decimal:
-        """Profit if closed at ``mark``: ``(mark - avg) x size`` (size negative when short)."""
-        return (mark - self.avg_price) * self.size if self.size else ZERO
-
-    def to_dict(self, inst: "Instrument", mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
-        """The item of ``/v5/position/list``."""
-        tick = price_step(inst)
-        flat = self.size == 0
-        size = abs(self.size)
-        if flat:
-            liq = bep = ""
-        else:
-            inv = ONE / self.leverage
-            if self.size > 0:
-                liq_d = self.avg_price * (ONE - inv + MMR)
-                bep_d = self.avg_price * (ONE + taker_rate) / (ONE - taker_rate)
-            else:
-                liq_d = self.avg_price * (ONE + inv - MMR)
-                bep_d = self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)
-            liq = fmt_dp(max(liq_d, ZERO).quantize(inst.tick_size), tick)
-            bep = fmt_dp(bep_d.quantize(inst.tick_size), tick)
-        mp_value = size * mark
-        return {
-            "positionIdx": 0,
-            "riskId": 1,
-            "riskLimitValue": "2000000",
-            "symbol": self.symbol,
-            "side": self.side,
-            "size": fmt_dp(size, inst.qty_step),
-            "avgPrice": "0" if flat else fmt(self.avg_price),
-            "positionValue": "0" if flat else money(self.value),
-            "autoAddMargin": 0,
-            "positionStatus": "Normal",
-            "leverage": fmt(self.leverage),
-            "breakEvenPrice": bep or "0",
-            "markPrice": fmt_dp(mark, tick),
-            "liqPrice": liq,
-            "bustPrice": "",
-            "positionIM": money(self.im),
-            "positionIMByMp": money(mp_value / self.leverage),
-            "positionMM": money(self.value * MMR),
-            "positionMMByMp": money(mp_value * MMR),
-            "positionBalance": money(self.im),
-            "takeProfit": "",
-            "stopLoss": "",
-            "trailingStop": "0",
-            "sessionAvgPrice": "",
-            "delta": "",
-            "gamma": "",
-            "vega": "",
-            "theta": "",
-            "unrealisedPnl": money(self.unrealised(mark)),
-            "curRealisedPnl": money(self.cur_realised),
-            "cumRealisedPnl": money(self.cum_realised),
-            "adlRankIndicator": 0 if flat else 2,
-            "createdTime": str(self.created),
-            "updatedTime": str(self.updated or self.created),
-            "openTime": self.open_time,
-            "seq": self.seq,
-            "isReduceOnly": False,
-            "mmrSysUpdatedTime": "",
-            "leverageSysUpdatedTime": "",
-            "tpslMode": "Full",
-            "tradeMode": 0,
-        }
-
-    def to_event(self, inst: "Instrument", mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
-        """The item of a private WebSocket ``position`` message (``entryPrice`` = REST ``avgPrice``)."""
-        d = self.to_dict(inst, mark, taker_rate)
-        d.update(category="linear", entryPrice=d["avgPrice"])
-        return d
-
-
-@dataclass
-class FeeRates:
-    """Maker and taker fee rates of one category (0.001 = 0.1 %)."""
-
-    taker: Decimal
-    maker: Decimal
 
 
 @dataclass
@@ -647,66 +287,12 @@ class Account:
         }
 
     def account_info(self) -> dict[str, Any]:
-        """The result of ``/v5/account/info``: a UTA 2.0 account in regular cross margin."""
-        return {
-            "unifiedMarginStatus": 5,
-            "marginMode": "REGULAR_MARGIN",
-            "isMasterTrader": False,
-            "spotHedgingStatus": "OFF",
-            "updatedTime": str(self.created),
-            "dcpStatus": "OFF",
-            "timeWindow": 10,
-            "smpGroup": 0,
-        }
+        """The result of ``/v5/account/info`` (:func:`local_exchange.shapes.account_info`)."""
+        return shapes.account_info(self.created)
 
     def api_key_info(self) -> dict[str, Any]:
-        """The result of ``/v5/user/query-api``: a read-write key, unbound to any IP.
-
-        The secret is never shown (``""``), as on Bybit.
-        """
-        created = iso_utc(self.created)
-        return {
-            "id": str(self.uid * 10 + 1),
-            "note": "local exchange key",
-            "apiKey": self.api_key,
-            "readOnly": 0,
-            "secret": "",
-            "permissions": {
-                "ContractTrade": ["Order", "Position"],
-                "Spot": ["SpotTrade"],
-                "Wallet": ["AccountTransfer", "SubMemberTransferList"],
-                "Options": ["OptionsTrade"],
-                "Derivatives": ["DerivativesTrade"],
-                "CopyTrading": [],
-                "BlockTrade": [],
-                "Exchange": ["ExchangeHistory"],
-                "NFT": [],
-                "Affiliate": [],
-                "Earn": [],
-                "FiatP2P": [],
-                "FiatBitPay": [],
-                "FiatConvertBroker": [],
-                "BitCard": [],
-                "ByXPost": [],
-            },
-            "ips": ["*"],
-            "type": 1,
-            "deadlineDay": -2,
-            "expiredAt": "",
-            "createdAt": created,
-            "unified": 0,
-            "uta": 1,
-            "userID": self.uid,
-            "inviterID": 0,
-            "vipLevel": "No VIP",
-            "mktMakerLevel": "0",
-            "affiliateID": 0,
-            "rsaPublicKey": "",
-            "isMaster": True,
-            "parentUid": "0",
-            "kycLevel": "LEVEL_DEFAULT",
-            "kycRegion": "",
-        }
+        """The result of ``/v5/user/query-api`` (:func:`local_exchange.shapes.api_key_info`)."""
+        return shapes.api_key_info(self.api_key, self.uid, self.created)
 
     # ---- notifications ---------------------------------------------------------------------
     def emit(self, topic: str, data: list[dict]) -> None:

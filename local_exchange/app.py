@@ -53,8 +53,8 @@ from aiohttp import web
 from . import envelope, ws_common, ws_public
 from .auth import authenticate, is_loopback
 from .clock import now_ms
-from .errors import (PARAM_ERROR, PERMISSION_DENIED, ROUTE_NOT_FOUND, TOO_MANY_VISITS, BybitError,
-                     invalid_key, param_error, sign_error, timestamp_error)
+from .errors import (IP_BANNED, PARAM_ERROR, PERMISSION_DENIED, ROUTE_NOT_FOUND, SERVER_ERROR, TOO_MANY_VISITS,
+                     BybitError, invalid_key, param_error, sign_error, timestamp_error)
 from .limits import RateLimiter
 from .params import Params
 from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
@@ -64,8 +64,6 @@ from .wirelog import WireLog, printable
 log = logging.getLogger("local_exchange")
 
 SWEEP_INTERVAL_S = 0.1
-SERVER_ERROR = 10016
-IP_BANNED = 10018
 WEBSOCKET_PATHS = ("/v5/private", "/v5/trade")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -31,18 +31,18 @@ The timestamp must satisfy ``server_time - recv_window <= timestamp < server_tim
 """
 from __future__ import annotations
 
-import hmac
 import ipaddress
-from hashlib import sha256
 from typing import TYPE_CHECKING, Mapping
 
+from bybit_spec import signature as spec_signature
+from bybit_spec.demo import DEMO_API_KEY
+
 from .errors import INVALID_KEY, BybitError, invalid_key, param_error, sign_error, timestamp_error
-from .settings import DEMO_API_KEY
 
 if TYPE_CHECKING:
     from .accounts import Account, Accounts
 
-DEFAULT_RECV_WINDOW = "5000"
+DEFAULT_RECV_WINDOW = str(spec_signature.DEFAULT_RECV_WINDOW)
 FUTURE_TOLERANCE_MS = 1000
 
 _loopback_cache: dict[str, bool] = {}
@@ -72,25 +72,12 @@ def demo_key_refused() -> BybitError:
     )
 
 
-_keyed_hmacs: dict[str, "hmac.HMAC"] = {}
-
-
 def expected_signature(secret: str, prefix: str, payload: bytes) -> str:
     """HMAC-SHA256 hex of ``prefix + payload`` (prefix = timestamp + key + recv_window).
 
-    Keying an HMAC with the secret costs as much as hashing a short request, so
-    each secret's keyed HMAC is made once and every request continues from a
-    ``copy()`` of it; the cached object itself is never updated.
+    The one implementation is :func:`bybit_spec.signature.hmac_sha256_hex`.
     """
-    keyed = _keyed_hmacs.get(secret)
-    if keyed is None:
-        keyed = hmac.new(secret.encode(), digestmod=sha256)
-        if len(_keyed_hmacs) < 10_000:
-            _keyed_hmacs[secret] = keyed
-    mac = keyed.copy()
-    mac.update(prefix.encode())
-    mac.update(payload)
-    return mac.hexdigest()
+    return spec_signature.hmac_sha256_hex(secret, prefix, payload)
 
 
 def authenticate(
@@ -134,6 +121,6 @@ def authenticate(
 
     prefix = timestamp + api_key + recv_window
     expected = expected_signature(account.api_secret, prefix, payload)
-    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+    if not spec_signature.matches(expected, signature):
         raise sign_error(prefix + payload.decode("utf-8", "replace"))
     return account

@@ -5,7 +5,8 @@ Every JSON reply of the local exchange is built here, so the shape is written on
 Two ways to answer with success:
 
 * :func:`ok` takes the ``result`` as Python data and encodes the whole envelope;
-* :func:`ok_json` takes a ``result`` that is *already encoded* (with :func:`encode`)
+* :func:`ok_json` takes a ``result`` that is *already encoded* (with
+  :func:`local_exchange.encoding.encode`, which the model uses without aiohttp)
   and only writes the envelope around it. A handler whose result stays the same
   for a while (a ticker within its 100 ms price step) encodes it once and serves
   the bytes many times; only ``time`` is new in each reply. Both produce the
@@ -13,14 +14,13 @@ Two ways to answer with success:
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from .clock import now_ms
+from .encoding import _dumps, encode  # noqa: F401 (re-exported: the web layer encodes through here)
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 CONTENT_TYPE = "application/json"
 
 
@@ -33,11 +33,6 @@ def body(result: Any = None, code: int = 0, message: str = "OK", time_ms: int | 
         "retExtInfo": {},
         "time": now_ms() if time_ms is None else time_ms,
     }
-
-
-def encode(value: Any) -> bytes:
-    """``value`` as compact UTF-8 JSON, exactly as it appears inside an envelope."""
-    return _dumps(value).encode()
 
 
 def reply(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -52,6 +52,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from bybit_spec.orderbook import ORDERBOOK_PUSH_MS
+
 from .book import BUCKET_MS, bucket_ids
 from .clock import now_ms
 from .market import KLINE_INTERVALS, Market, fixed
@@ -63,13 +65,8 @@ __all__ = ["Feeds", "Feed", "BookFeed", "TradeFeed", "TickerFeed", "KlineFeed", 
 
 log = logging.getLogger("local_exchange.feeds")
 
-#: Depth -> push interval (ms) per category.
-BOOK_DEPTHS: dict[str, dict[int, int]] = {
-    "linear": {1: 10, 50: 20, 200: 100, 1000: 200},
-    "inverse": {1: 10, 50: 20, 200: 100, 1000: 200},
-    "spot": {1: 10, 50: 20, 200: 100, 1000: 200},
-    "option": {25: 20, 100: 100},
-}
+#: Depth -> push interval (ms) per category (Bybit's table, kept once in bybit_spec.orderbook).
+BOOK_DEPTHS: dict[str, dict[int, int]] = ORDERBOOK_PUSH_MS
 TICKER_MS = {"linear": 100, "inverse": 100, "option": 100, "spot": 50}
 TRADE_POLL_MS = 20
 KLINE_PUSH_MS = 1000

@@ -46,7 +46,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-Limit = int | Mapping[str, int]   # one number, or one per category ("*" = any other)
+from bybit_spec import limits as spec
+
+Limit = spec.EndpointLimit   # one number, or one per category ("*" = any other)
 
 
 @dataclass(frozen=True)
@@ -63,37 +65,16 @@ class Profile:
     endpoint_window_ms: int = 1000
 
 
-_TRADE = {"linear": 10, "inverse": 10, "option": 10, "spot": 20, "*": 10}
-
+#: Bybit's own numbers, written once in :mod:`bybit_spec.limits`.
 BYBIT = Profile(
     name="bybit",
-    ip_requests=600,
-    ip_window_ms=5_000,
-    ip_ban_ms=600_000,
-    endpoints={
-        "/v5/order/create": _TRADE,
-        "/v5/order/amend": {"linear": 10, "inverse": 10, "option": 10, "spot": 10, "*": 10},
-        "/v5/order/cancel": _TRADE,
-        "/v5/order/cancel-all": {"linear": 10, "inverse": 10, "option": 1, "spot": 20, "*": 10},
-        "/v5/order/create-batch": _TRADE,
-        "/v5/order/amend-batch": _TRADE,
-        "/v5/order/cancel-batch": _TRADE,
-        "/v5/order/realtime": 50,
-        "/v5/order/history": 50,
-        "/v5/execution/list": 50,
-        "/v5/position/list": 50,
-        "/v5/position/closed-pnl": 50,
-        "/v5/position/set-leverage": 10,
-        "/v5/position/switch-mode": 10,
-        "/v5/position/trading-stop": 10,
-        "/v5/account/wallet-balance": 50,
-        "/v5/account/info": 50,
-        "/v5/account/transaction-log": 25,
-        "/v5/account/fee-rate": 5,
-        "/v5/user/query-api": 10,
-    },
-    default_get=50,
-    default_post=10,
+    ip_requests=spec.IP_REQUESTS,
+    ip_window_ms=spec.IP_WINDOW_MS,
+    ip_ban_ms=spec.IP_BAN_MS,
+    endpoints=spec.ENDPOINT_LIMITS,
+    default_get=spec.DEFAULT_GET,
+    default_post=spec.DEFAULT_POST,
+    endpoint_window_ms=spec.ENDPOINT_WINDOW_MS,
 )
 
 TEACHING = Profile(
@@ -159,12 +140,7 @@ def describe() -> list[dict[str, Any]]:
 
 
 def _lookup(p: Profile, method: str, path: str, category: str) -> int:
-    limit = p.endpoints.get(path)
-    if limit is None:
-        return p.default_post if method == "POST" else p.default_get
-    if isinstance(limit, int):
-        return limit
-    return limit.get(category, limit.get("*", p.default_post))
+    return spec.endpoint_limit(path, category, method, p.endpoints, p.default_get, p.default_post)
 
 
 class Verdict:
@@ -179,11 +155,8 @@ class Verdict:
         return f"Verdict(allowed={self.allowed}, limit={self.limit}, remaining={self.remaining}, reset_ms={self.reset_ms})"
 
     def headers(self) -> dict[str, str]:
-        return {
-            "X-Bapi-Limit": str(self.limit),
-            "X-Bapi-Limit-Status": str(self.remaining),
-            "X-Bapi-Limit-Reset-Timestamp": str(self.reset_ms),
-        }
+        """The three ``X-Bapi-Limit*`` headers (:data:`bybit_spec.limits.LIMIT_HEADERS`), in that order."""
+        return dict(zip(spec.LIMIT_HEADERS, (str(self.limit), str(self.remaining), str(self.reset_ms))))
 
 
 class RateLimiter:

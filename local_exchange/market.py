@@ -22,11 +22,13 @@ from functools import lru_cache
 
 import numpy as np
 
+from bybit_spec.intervals import KLINE_INTERVALS, MINUTE_INTERVALS, OPEN_INTEREST_INTERVALS
+
 from . import catalog
 from .book import Book, RawBook, mix64, synthesize, to_book
 from .catalog import DAY_MS, EPOCH_MS, Instrument, instrument_info
 from .clock import now_ms as _clock_now
-from .envelope import encode
+from .encoding import encode
 from .prices import (
     MINUTE_MS, STEP_MS, STEPS_PER_MINUTE, PriceModel, black_scholes, candle_index, candle_start,
     interval_minutes, key64, unit,
@@ -34,9 +36,7 @@ from .prices import (
 
 __all__ = ["Market", "Instrument", "Book", "KLINE_INTERVALS", "OI_INTERVALS"]
 
-KLINE_INTERVALS = ("1", "3", "5", "15", "30", "60", "120", "240", "360", "720", "D", "W", "M")
-OI_INTERVALS = {"5min": 300_000, "15min": 900_000, "30min": 1_800_000, "1h": 3_600_000,
-                "4h": 14_400_000, "1d": DAY_MS}
+OI_INTERVALS = OPEN_INTEREST_INTERVALS   # kept once in bybit_spec.intervals
 FUNDING_MS = 8 * 3_600_000
 CHUNK = {"D": 64, "W": 16, "M": 12}       # candles per cached chunk of formatted rows
 
@@ -308,7 +308,7 @@ class Market:
     @staticmethod
     def _chunk_size(interval: str) -> int:
         k = interval_minutes(interval)
-        return 1440 // k if interval in KLINE_INTERVALS[:10] else CHUNK[interval]
+        return 1440 // k if interval in MINUTE_INTERVALS else CHUNK[interval]
 
     def _chunk_uncached(self, category: str, symbol: str, interval: str, kind: str,
                         chunk_no: int, upto: int) -> list[list[str] | None]:
@@ -317,7 +317,7 @@ class Market:
         f = self._fmt[(category, symbol)]
         fmt = f.kline_row if kind == "last" else f.price_row
         k = interval_minutes(interval)
-        if interval in KLINE_INTERVALS[:10]:
+        if interval in MINUTE_INTERVALS:
             day = chunk_no
             if EPOCH_MS + (day + 1) * DAY_MS <= inst.launch_ms:
                 return [None] * upto

@@ -1,4 +1,4 @@
-"""How orders trade on the local exchange: validation, matching, fills, cancels.
+"""How orders trade on the local exchange: matching, fills, cancels (a request is checked in :mod:`.orders`).
 
 The local exchange has no other traders. Instead an order meets the *simulated*
 order book of :class:`~local_exchange.market.Market`:
@@ -35,62 +35,46 @@ Only ``spot`` and ``linear`` trade here; ``inverse`` and ``option`` orders get
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from .accounts import (ONE, ZERO, Account, Execution, Order, Position, fmt, fmt_dp, new_exec_id,
-                       new_order_id, next_seq, price_step)
-from .errors import (DUPLICATE_ORDER_LINK_ID, INSUFFICIENT_AVAILABLE, LEVERAGE_NOT_MODIFIED,
-                     NOTIONAL_TOO_LOW, ORDER_NOT_EXISTS, QTY_TRUNCATED, SPOT_BALANCE_INSUFFICIENT,
-                     SPOT_INVALID_SYMBOL, SPOT_ORDER_NOT_EXISTS, SPOT_PRICE_DECIMAL, SPOT_QTY_DECIMAL,
-                     SPOT_QTY_TOO_LOW, SPOT_VALUE_TOO_LOW, BybitError, param_error)
-from .params import CATEGORIES, Params, missing
+from .errors import (
+    INSUFFICIENT_AVAILABLE,
+    INSUFFICIENT_FOR_LEVERAGE,
+    LEVERAGE_NOT_MODIFIED,
+    ORDER_NOT_EXISTS,
+    QTY_TRUNCATED,
+    SPOT_BALANCE_INSUFFICIENT,
+    SPOT_ORDER_NOT_EXISTS,
+    BybitError,
+    param_error,
+)
+from .ids import new_exec_id, next_seq
+from .numbers import ONE, ZERO, fmt, fmt_dp
+from .orders import (
+    check_notional,
+    check_order_grid,
+    check_price,
+    check_qty,
+    instrument_of,
+    is_multiple,
+    new_order,
+    not_traded,
+    read_order_request,
+    trading_category,
+)
+from .params import Params
+from .records import Execution, Order, Position
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the account is only annotated here: accounts imports matching (Accounts.sweep)
+    from .accounts import Account
     from .market import Instrument, Market
 
 AVG_PLACES = Decimal("1e-10")           # precision of a position's average entry price
 BOOK_DEPTH = 200                         # levels a taker order may walk
-TRADED = ("spot", "linear")
-SPOT_DUPLICATE_LINK_ID = 170141
-SPOT_QTY_TOO_LARGE = 170381
-INSUFFICIENT_FOR_LEVERAGE = 110012
-DEFAULT_QUOTE_PRECISION = Decimal("1e-8")
-_LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
-_SCALE = Decimal(100_000_000)            # Bybit quotes contract sizes x 1e8 in some messages
 
 MISSING_SCOPE = "Missing some parameters that must be filled in, symbol or settleCoin or baseCoin"
-
-
-def not_traded(category: str) -> BybitError:
-    """10001 for the categories this exchange lists but does not trade."""
-    return param_error(f"The local exchange trades spot and linear only; category {category} "
-                       "cannot place, amend or cancel orders here")
-
-
-def unknown_symbol(category: str) -> BybitError:
-    if category == "spot":
-        return BybitError(SPOT_INVALID_SYMBOL, "Invalid symbol.")
-    return param_error("params error: symbol invalid")
-
-
-def trading_category(p: Params) -> str:
-    """``category`` of a trading request: spot or linear (others answer 10001)."""
-    category = p.category(CATEGORIES)
-    if category not in TRADED:
-        raise not_traded(category)
-    return category
-
-
-def instrument_of(market: "Market", category: str, p: Params) -> "Instrument":
-    """The instrument named by the required ``symbol`` parameter."""
-    symbol = p.str("symbol", required=True)
-    inst = market.instrument(category, symbol)
-    if inst is None:
-        raise unknown_symbol(category)
-    return inst
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,50 +134,6 @@ class Changes:
             account.emit("position", items)
         if self.wallet:
             account.emit("wallet", [account.wallet_balance(market, now_ms)])
-
-
-# --------------------------------------------------------------------------------------------
-# Validation helpers
-# --------------------------------------------------------------------------------------------
-def _is_multiple(value: Decimal, step: Decimal) -> bool:
-    return step > 0 and value % step == 0
-
-
-def _check_qty(inst: "Instrument", qty: Decimal, is_market: bool) -> None:
-    """qty must fit ``qtyStep`` and lie within ``[minOrderQty, maxOrderQty]``."""
-    spot = inst.category == "spot"
-    if not _is_multiple(qty, inst.qty_step):
-        if spot:
-            raise BybitError(SPOT_QTY_DECIMAL, "Order volume decimal too long")
-        raise param_error(f"Qty invalid: {fmt(qty)} is not a multiple of qtyStep {fmt(inst.qty_step)}")
-    limit = inst.max_mkt_qty if is_market else inst.max_qty
-    if qty < inst.min_qty:
-        if spot:
-            raise BybitError(SPOT_QTY_TOO_LOW, "Order quantity lower than the minimum.")
-        raise param_error("The number of contracts exceeds minimum limit allowed: too small, "
-                          f"order_qty:{int(qty * _SCALE)} < min_qty:{int(inst.min_qty * _SCALE)}")
-    if qty > limit:
-        if spot:
-            raise BybitError(SPOT_QTY_TOO_LARGE, "Order quantity too large.")
-        raise param_error("The number of contracts exceeds maximum limit allowed: too large, "
-                          f"order_qty:{int(qty * _SCALE)} > max_qty:{int(limit * _SCALE)}")
-
-
-def _check_price(inst: "Instrument", price: Decimal) -> None:
-    """price must be a multiple of ``tickSize``."""
-    if not _is_multiple(price, inst.tick_size):
-        if inst.category == "spot":
-            raise BybitError(SPOT_PRICE_DECIMAL, "Order price decimal too long.")
-        raise param_error(f"Price invalid: {fmt(price)} is not a multiple of tickSize "
-                          f"{fmt(inst.tick_size)}")
-
-
-def _check_notional(inst: "Instrument", value: Decimal) -> None:
-    if value < inst.min_notional:
-        if inst.category == "spot":
-            raise BybitError(SPOT_VALUE_TOO_LOW, "Order value exceeded lower limit")
-        raise BybitError(NOTIONAL_TOO_LOW,
-                         f"Order does not meet minimum order value {fmt(inst.min_notional)}USDT")
 
 
 def _insufficient(category: str) -> BybitError:
@@ -425,84 +365,55 @@ def _take_then_rest(account: Account, market: "Market", order: Order, inst: "Ins
 # --------------------------------------------------------------------------------------------
 # Requests
 # --------------------------------------------------------------------------------------------
+
+
 @changes_account
 def place_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
-    """``POST /v5/order/create``: validate, create, match. Returns the order (maybe finished)."""
-    category = trading_category(p)
-    inst = instrument_of(market, category, p)
-    side = p.str("side", required=True, choices=("Buy", "Sell"))
-    order_type = p.str("orderType", required=True, choices=("Market", "Limit"))
-    qty = p.decimal("qty", required=True)
-    tif = p.str("timeInForce", default="GTC", choices=("GTC", "IOC", "FOK", "PostOnly", "RPI"))
-    if tif == "RPI":
-        raise param_error("params error: timeInForce invalid (RPI orders are not supported here)")
-    link_id = p.str("orderLinkId", default="")
-    if link_id and not _LINK_ID.match(link_id):
-        raise param_error("params error: orderLinkId invalid (1-36 characters of A-Z a-z 0-9 _ -)")
-    reduce_only = p.bool("reduceOnly") if category == "linear" else False
-    position_idx = p.int("positionIdx", default=0)
-    if category == "linear" and position_idx != 0:
-        raise param_error("position idx not match position mode")
-    market_unit = p.str("marketUnit", default="", choices=("baseCoin", "quoteCoin"))
-    last = market.last_price(category, inst.symbol, now_ms)
+    """``POST /v5/order/create``, in four steps. Returns the order (maybe finished).
 
-    if order_type == "Limit":
-        price = p.decimal("price")
-        if price is None:
-            raise missing("price")
-        market_unit = ""
-    else:
-        price, tif = ZERO, "IOC"
-        if category == "spot":
-            market_unit = market_unit or ("quoteCoin" if side == "Buy" else "baseCoin")
-        else:
-            market_unit = ""
+    Steps 1 to 3 are in :mod:`local_exchange.orders`:
 
-    if link_id and link_id in account.link_ids:
-        if category == "spot":
-            raise BybitError(SPOT_DUPLICATE_LINK_ID, "Duplicate clientOrderId")
-        raise BybitError(DUPLICATE_ORDER_LINK_ID, "OrderLinkedID is duplicate")
+    1. :func:`read_order_request`: the parameters, each checked (10001 and friends);
+    2. :func:`check_order_grid`: size and price on the instrument's grid, notional
+       above the minimum (170134, 170137, 110094, ...);
+    3. :func:`new_order` and :func:`_fit_reduce_only`, then :func:`_check_funds`:
+       the order, trimmed to the position if reduce-only, and paid for;
+    4. :func:`_book_and_match`: remembered, matched against the book, the rest
+       rests; the changes are published once.
 
-    # sizes and prices must fit the instrument's grid
-    if market_unit == "quoteCoin":
-        precision = getattr(inst, "quote_precision", None) or DEFAULT_QUOTE_PRECISION
-        if not _is_multiple(qty, precision):
-            raise BybitError(SPOT_QTY_DECIMAL, "Order volume decimal too long")
-        _check_notional(inst, qty)
-    else:
-        _check_qty(inst, qty, order_type == "Market")
-        if order_type == "Limit":
-            _check_price(inst, price)
-        _check_notional(inst, qty * (price if order_type == "Limit" else last))
+    A refusal at any step raises :class:`BybitError` before the account changes.
+    """
+    request = read_order_request(account, market, p, now_ms)
+    check_order_grid(request)
+    order = new_order(request, now_ms)
+    _fit_reduce_only(account, order)
+    _check_funds(account, market, order, request.inst, now_ms)
+    _book_and_match(account, market, order, request.inst, now_ms)
+    return order
 
-    order_id = new_order_id(category)
-    if not link_id and category == "spot":
-        link_id = new_order_id("spot")          # Bybit spot invents a numeric orderLinkId
-    order = Order(
-        order_id=order_id, order_link_id=link_id, category=category, symbol=inst.symbol,
-        side=side, order_type=order_type, qty=qty, price=price, time_in_force=tif,
-        reduce_only=reduce_only, market_unit=market_unit, created=now_ms, updated=now_ms,
-        tick_size=price_step(inst), qty_step=inst.qty_step, last_price_on_created=last,
-        seq=next_seq())
 
-    if reduce_only:
-        cap = _reduce_cap(account, order)
-        if not cap:
-            raise BybitError(QTY_TRUNCATED, "current position is zero, cannot fix reduce-only order qty")
-        if order.qty > cap:                      # Bybit trims a reduce-only order to the position
-            order.qty = cap
-    _check_funds(account, market, order, inst, now_ms)
+def _fit_reduce_only(account: Account, order: Order) -> None:
+    """A reduce-only order is refused with no position (110017) and trimmed to the position (as Bybit does)."""
+    if not order.reduce_only:
+        return
+    cap = _reduce_cap(account, order)
+    if not cap:
+        raise BybitError(QTY_TRUNCATED, "current position is zero, cannot fix reduce-only order qty")
+    if order.qty > cap:
+        order.qty = cap
 
-    account.orders[order_id] = order
-    if link_id:
-        account.link_ids[link_id] = order_id
+
+def _book_and_match(account: Account, market: "Market", order: Order, inst: "Instrument", now_ms: int) -> None:
+    """Step 4 of :func:`place_order`: remember the order, take liquidity, rest the rest, publish the changes."""
+    account.orders[order.order_id] = order
+    if order.order_link_id:
+        account.link_ids[order.order_link_id] = order.order_id
     changes = Changes()
-    changes.orders[order_id] = order
+    changes.orders[order.order_id] = order
     _take_then_rest(account, market, order, inst, now_ms, changes)
-    if category == "linear":                     # Bybit pushes the position on every order event
+    if order.category == "linear":               # Bybit pushes the position on every order event
         changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
     changes.publish(account, market, now_ms)
-    return order
 
 
 def _check_funds(account: Account, market: "Market", order: Order, inst: "Instrument",
@@ -629,13 +540,13 @@ def amend_order(account: Account, market: "Market", p: Params, now_ms: int) -> O
     if new_qty == order.qty and new_price == order.price:
         raise param_error("The order remains unchanged as the parameters entered match the existing ones")
     if qty is not None:
-        _check_qty(inst, qty, False)
+        check_qty(inst, qty, False)
         if qty <= order.cum_qty:
             raise param_error("Qty invalid: the new qty must be greater than the filled qty "
                               f"{fmt_dp(order.cum_qty, inst.qty_step)}")
     if price is not None:
-        _check_price(inst, price)
-    _check_notional(inst, new_qty * new_price)
+        check_price(inst, price)
+    check_notional(inst, new_qty * new_price)
     old = (order.qty, order.price, order.locked, order.lock_coin)
     # take the order off the book while checking funds for its new shape
     account.open_ids.pop(order.order_id, None)
@@ -671,7 +582,7 @@ def set_leverage(account: Account, market: "Market", p: Params, now_ms: int) -> 
     sell = p.decimal("sellLeverage", required=True)
     top = Decimal(inst.max_leverage)
     for name, value in (("buyLeverage", buy), ("sellLeverage", sell)):
-        if value < 1 or value > top or not _is_multiple(value, Decimal("0.01")):
+        if value < 1 or value > top or not is_multiple(value, Decimal("0.01")):
             raise param_error(f"params error: {name} invalid (must be in [1, {fmt(top)}], "
                               "step 0.01)")
     if buy != sell:

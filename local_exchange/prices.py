@@ -62,6 +62,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from bybit_spec import intervals
+
 from .catalog import COINS, DAY_MS, EPOCH_MS, OPTIONS, CoinSpec, Instrument, _ms
 
 MINUTE_MS = 60_000
@@ -84,7 +86,7 @@ SECTORS: dict[str, tuple[float, float]] = {
 }
 IDIO_KAPPA = 0.004
 
-KLINE_INTERVALS = ("1", "3", "5", "15", "30", "60", "120", "240", "360", "720", "D", "W", "M")
+KLINE_INTERVALS = intervals.KLINE_INTERVALS   # Bybit's intervals, kept once in bybit_spec.intervals
 
 
 def rng_for(seed: int, *parts: object) -> np.random.Generator:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DEMO_API_KEY = "demo-api-key"
-DEMO_API_SECRET = "demo-api-secret"
+from bybit_spec.demo import DEMO_API_KEY, DEMO_API_SECRET  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True)

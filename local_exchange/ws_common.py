@@ -62,6 +62,8 @@ from typing import Any, Awaitable, Callable, Collection
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from bybit_spec.topics import PUBLIC_CHANNELS  # re-exported for ws_public
+
 from .clock import now_ms
 from .state import CONFIG, WIRE, WS_CONNECTIONS
 from .wirelog import mask_key
@@ -74,7 +76,6 @@ __all__ = [
 
 log = logging.getLogger("local_exchange.ws")
 
-PUBLIC_CHANNELS = ("spot", "linear", "inverse", "option")
 #: The ops each channel understands (besides ``ping``); other ops get an error reply.
 STREAM_OPS: dict[str, frozenset[str]] = {
     **{channel: frozenset({"subscribe", "unsubscribe"}) for channel in PUBLIC_CHANNELS},

@@ -75,10 +75,12 @@ import hmac
 import logging
 import uuid
 from dataclasses import dataclass, field
-from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from bybit_spec.signature import websocket_signature as auth_signature
+from bybit_spec.topics import PRIVATE_CATEGORIES, PRIVATE_TOPICS, STREAM_PATHS
 
 from .auth import demo_key_refused, is_loopback
 from .clock import now_ms
@@ -91,23 +93,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("local_exchange.ws_private")
 
-PATH = "/v5/private"
+PATH = STREAM_PATHS["private"]
 #: How long a ``subscribe`` takes to answer. pybit sends the subscribe frame *before*
 #: it records the request and its callbacks; over the internet the reply needs tens of
 #: ms, on loopback it can beat pybit's own bookkeeping and crash its socket thread
 #: (KeyError on the req_id or the topic). So the local exchange "travels" this long.
 SUBSCRIBE_DELAY_S = 0.05
 
-ALL_CATEGORIES = ("spot", "linear", "inverse", "option")
 #: every private topic served here -> the categories its categorised form accepts
-TOPICS: dict[str, tuple[str, ...]] = {
-    "order": ALL_CATEGORIES,
-    "execution": ALL_CATEGORIES,
-    "execution.fast": ALL_CATEGORIES,
-    "position": ("linear", "inverse", "option"),
-    "wallet": (),
-    "greeks": (),
-}
+TOPICS: dict[str, tuple[str, ...]] = {topic: PRIVATE_CATEGORIES.get(topic, ()) for topic in PRIVATE_TOPICS}
 #: which account change feeds which topic (the listener's ``topic`` -> topic bases)
 FEEDS: dict[str, tuple[str, ...]] = {
     "order": ("order",),
@@ -141,11 +135,6 @@ def parse_topic(topic: Any) -> tuple[str, str | None] | None:
     if base in TOPICS and category in TOPICS[base]:
         return base, category
     return None
-
-
-def auth_signature(secret: str, expires: str) -> str:
-    """The signature a private-stream ``auth`` must carry: hex HMAC-SHA256 of ``"GET/realtime" + expires``."""
-    return hmac.new(secret.encode(), f"GET/realtime{expires}".encode(), sha256).hexdigest()
 
 
 def expires_text(value: Any) -> str | None:

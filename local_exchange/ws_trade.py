@@ -64,11 +64,13 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from aiohttp import web
 
+from bybit_spec.topics import STREAM_PATHS
+
 from . import matching
 from .auth import DEFAULT_RECV_WINDOW, FUTURE_TOLERANCE_MS, demo_key_refused
 from .clock import now_ms
-from .errors import (INVALID_KEY, PARAM_ERROR, SIGN_ERROR, TOO_MANY_VISITS, BybitError,
-                     sign_error, timestamp_error)
+from .errors import (INVALID_KEY, OP_NOT_FOUND, PARAM_ERROR, SERVER_ERROR, SIGN_ERROR, TOO_MANY_VISITS,
+                     BybitError, sign_error, timestamp_error)
 from .params import Params
 from .state import ACCOUNTS, CONFIG, LIMITS, MARKET
 from .ws_common import Connection, serve
@@ -79,11 +81,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("local_exchange.ws_trade")
 
-PATH = "/v5/trade"
+PATH = STREAM_PATHS["trade"]
 REPEAT_AUTH = 20001
 REQ_ID_DUPLICATED = 20006
-OP_NOT_FOUND = 10404
-SERVER_ERROR = 10016
 #: Delay before each reply is sent. pybit sends an order frame *before* it records the
 #: reqId's callback; a reply faster than that (easy on loopback) is dropped as
 #: "unregistered reqId" and the callback never runs. Bybit's replies take tens of ms

@@ -1,0 +1,49 @@
+"""The retCodes the course meets, with Bybit's messages (``reference/errors.md``).
+
+A refusal travels as HTTP 200 with a non-zero ``retCode`` and a ``retMsg``; a
+few (unknown path, IP ban) use another HTTP status. :data:`MESSAGES` holds the
+fixed wording where Bybit's is fixed; codes whose message names the request
+(10001, 10002, 10004, most order codes) are worded where they are raised.
+"""
+from __future__ import annotations
+
+# General codes (errors.md, section 2)
+PARAM_ERROR = 10001
+TIMESTAMP_ERROR = 10002
+INVALID_KEY = 10003
+SIGN_ERROR = 10004
+PERMISSION_DENIED = 10005
+TOO_MANY_VISITS = 10006
+SERVER_ERROR = 10016
+ROUTE_NOT_FOUND = 10017
+IP_BANNED = 10018
+OP_NOT_FOUND = 10404           # WebSocket Trade: unknown "op"
+
+# Derivatives order codes (section 3)
+ORDER_NOT_EXISTS = 110001
+INSUFFICIENT_AVAILABLE = 110007
+ORDER_COMPLETED = 110008
+INSUFFICIENT_FOR_LEVERAGE = 110012
+QTY_TRUNCATED = 110017
+LEVERAGE_NOT_MODIFIED = 110043
+DUPLICATE_ORDER_LINK_ID = 110072
+NOTIONAL_TOO_LOW = 110094
+
+# Spot codes (section 4)
+SPOT_INVALID_SYMBOL = 170121
+SPOT_BALANCE_INSUFFICIENT = 170131
+SPOT_PRICE_DECIMAL = 170134
+SPOT_QTY_TOO_LOW = 170136
+SPOT_QTY_DECIMAL = 170137
+SPOT_VALUE_TOO_LOW = 170140
+SPOT_DUPLICATE_LINK_ID = 170141
+SPOT_ORDER_NOT_EXISTS = 170213
+SPOT_QTY_TOO_LARGE = 170381
+
+MESSAGES: dict[int, str] = {
+    PARAM_ERROR: "Request parameter error.",
+    INVALID_KEY: "API key is invalid.",
+    SIGN_ERROR: "error sign!",
+    TOO_MANY_VISITS: "Too many visits!",
+}
+"""The fixed ``retMsg`` of a code (the start of it, for 10004, which then quotes what was signed)."""

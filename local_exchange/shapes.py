@@ -1,0 +1,77 @@
+"""Fixed JSON shapes of an account, exactly as Bybit's V5 REST API writes them.
+
+Nothing here computes: these are the answers whose form never depends on
+trading (``/v5/account/info``, ``/v5/user/query-api``), filled with one
+account's key, uid and creation time. The items that do depend on trading
+(orders, executions, positions) are written by their records
+(:mod:`local_exchange.records`); the wallet by :class:`~local_exchange.accounts.Account`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .numbers import iso_utc
+
+
+def account_info(created_ms: int) -> dict[str, Any]:
+    """The result of ``/v5/account/info``: a UTA 2.0 account in regular cross margin."""
+    return {
+        "unifiedMarginStatus": 5,
+        "marginMode": "REGULAR_MARGIN",
+        "isMasterTrader": False,
+        "spotHedgingStatus": "OFF",
+        "updatedTime": str(created_ms),
+        "dcpStatus": "OFF",
+        "timeWindow": 10,
+        "smpGroup": 0,
+    }
+
+
+def api_key_info(api_key: str, uid: int, created_ms: int) -> dict[str, Any]:
+    """The result of ``/v5/user/query-api``: a read-write key, unbound to any IP.
+
+    The secret is never shown (``""``), as on Bybit.
+    """
+    created = iso_utc(created_ms)
+    return {
+        "id": str(uid * 10 + 1),
+        "note": "local exchange key",
+        "apiKey": api_key,
+        "readOnly": 0,
+        "secret": "",
+        "permissions": {
+            "ContractTrade": ["Order", "Position"],
+            "Spot": ["SpotTrade"],
+            "Wallet": ["AccountTransfer", "SubMemberTransferList"],
+            "Options": ["OptionsTrade"],
+            "Derivatives": ["DerivativesTrade"],
+            "CopyTrading": [],
+            "BlockTrade": [],
+            "Exchange": ["ExchangeHistory"],
+            "NFT": [],
+            "Affiliate": [],
+            "Earn": [],
+            "FiatP2P": [],
+            "FiatBitPay": [],
+            "FiatConvertBroker": [],
+            "BitCard": [],
+            "ByXPost": [],
+        },
+        "ips": ["*"],
+        "type": 1,
+        "deadlineDay": -2,
+        "expiredAt": "",
+        "createdAt": created,
+        "unified": 0,
+        "uta": 1,
+        "userID": uid,
+        "inviterID": 0,
+        "vipLevel": "No VIP",
+        "mktMakerLevel": "0",
+        "affiliateID": 0,
+        "rsaPublicKey": "",
+        "isMaster": True,
+        "parentUid": "0",
+        "kycLevel": "LEVEL_DEFAULT",
+        "kycRegion": "",
+    }
