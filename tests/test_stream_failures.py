@@ -11,7 +11,8 @@ import logging
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import pytest
 
@@ -161,8 +162,8 @@ def test_messages_on_a_refused_topic_raises_with_the_cause():
 class SilentSocket:
     """A connected socket whose server accepts every topic and then sends nothing (a quiet market)."""
 
-    standard_private_topics: list[str] = []
-    standard_public_topics: list[str] = []
+    standard_private_topics: ClassVar[list[str]] = []
+    standard_public_topics: ClassVar[list[str]] = []
 
     def __init__(self) -> None:
         self.callback_directory: dict[str, Any] = {}
