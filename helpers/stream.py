@@ -148,6 +148,9 @@ def closing_cause(error: BaseException) -> str:
                 f"(and the clock), then create a new one")
     if yours:
         return f"your callback raised {type(error).__name__} at {where}: the socket was closed; create a new one"
+    if isinstance(error, OSError):
+        return (f"the connection failed ({type(error).__name__}: {error}), and after this kind of error pybit "
+                f"does not reconnect: the socket was closed; create a new one")
     return (f"pybit raised {type(error).__name__} ({error}) at {where} while handling a message: "
             f"the socket was closed; create a new one")
 
@@ -631,7 +634,8 @@ def collect(ws: Any, subscribe: Subscribe, n: int | None = 10, until: Callable[[
             refused = _refused(ws, topics)
             text = refusal_text(refused, _channel(ws))
         elif outcome == "closed":
-            text = f"got {collector.count} messages on {label}: the socket is closed: {_closed(ws)}"
+            goal = f"{collector.count} of {n}" if n is not None and until is None else f"{collector.count}"
+            text = f"got {goal} messages on {label}: the socket is closed: {_closed(ws)}"
         elif outcome == "timeout":
             text = _explain(collector.count, n if until is None else None, topics, label, timeout, ws,
                             collector.errors)

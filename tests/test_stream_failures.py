@@ -146,6 +146,7 @@ def test_collect_on_a_misspelled_topic_quotes_the_server_and_says_it_is_misspell
     ("linear", "tickers.NOSUCHUSDT", "Most likely NOSUCHUSDT is not listed in the 'linear' category"),
     ("spot", "allLiquidation.BTCUSDT", "Most likely allLiquidation topics are served on linear, inverse, not on 'spot'"),
     ("linear", "orderbook.25.BTCUSDT", "Most likely depth 25 is not served on 'linear'; depths there: 1, 50, 200, 1000"),
+    ("option", "orderbook.50.BTCUSDT", "Most likely depth 50 is not served on 'option'; depths there: 25, 100"),
 ])
 def test_collect_on_the_wrong_channel_says_so(channel, topic, cause):
     with pytest.raises(stream.SubscriptionRefused) as caught:
@@ -200,3 +201,20 @@ def test_a_quiet_liquidation_topic_on_the_local_exchange_is_accepted_and_never_b
     else:
         assert got.note == ("no liquidation on allLiquidation.BTCUSDT in 1 s: they are rare; nothing is wrong "
                             "(the server accepted the subscription)")
+
+
+def _raised(error: BaseException) -> BaseException:
+    try:
+        raise error
+    except BaseException as caught:       # noqa: BLE001 - only to give the error a traceback
+        return caught
+
+
+def test_the_cause_of_a_closed_socket_names_what_happened():
+    auth = stream.closing_cause(_raised(Exception("Authorization for Unified V5 (Auth) failed. Raw error: {}")))
+    assert auth.startswith("authentication failed (Authorization for Unified V5 (Auth) failed.")
+    lost = stream.closing_cause(BrokenPipeError("[Errno 32] Broken pipe"))     # raised in no code of yours
+    assert lost.startswith("the connection failed (BrokenPipeError: [Errno 32] Broken pipe)")
+    yours = stream.closing_cause(_raised(KeyError("bid")))
+    assert yours.startswith(f"your callback raised KeyError at {__file__}:")
+    assert all(text.endswith("create a new one") for text in (auth, lost, yours))
