@@ -26,7 +26,9 @@ WebSockets: :func:`websocket` returns pybit's ``WebSocket`` (a public channel
 or ``private``) or ``WebSocketTrading`` (``trade``) for the same environment;
 for ``local`` it dials the same local exchange. Its sockets pause between
 reconnection attempts (:class:`ReconnectBackoff`), so a stream outlives a
-server restart of several seconds.
+server restart of several seconds; a refused topic or a raising callback is
+printed and leaves the socket running, and a subscribe on a socket closed for
+good raises with the cause instead of waiting forever (:class:`SubscriptionReport`).
 
 The module is organised around one question, "which base address and which keys
 for this environment?" (:func:`_local_base_url` and :mod:`helpers.urls`). REST

@@ -218,3 +218,10 @@ def test_the_cause_of_a_closed_socket_names_what_happened():
     yours = stream.closing_cause(_raised(KeyError("bid")))
     assert yours.startswith(f"your callback raised KeyError at {__file__}:")
     assert all(text.endswith("create a new one") for text in (auth, lost, yours))
+
+
+def test_every_environment_s_socket_class_reports_its_failures():
+    for cls in (connect.CourseWebSocket, connect.LocalWebSocket):
+        assert issubclass(cls, connect.SubscriptionReport) and issubclass(cls, connect.ReconnectBackoff)
+    for trading in (connect.CourseWebSocketTrading, connect.LocalWebSocketTrading):
+        assert issubclass(trading, connect.ClosedReason) and issubclass(trading, connect.ReconnectBackoff)
