@@ -26,7 +26,9 @@ WebSockets: :func:`websocket` returns pybit's ``WebSocket`` (a public channel
 or ``private``) or ``WebSocketTrading`` (``trade``) for the same environment;
 for ``local`` it dials the same local exchange. Its sockets pause between
 reconnection attempts (:class:`ReconnectBackoff`), so a stream outlives a
-server restart of several seconds.
+server restart of several seconds; a refused topic or a raising callback is
+printed and leaves the socket running, and a subscribe on a socket closed for
+good raises with the cause instead of waiting forever (:class:`SubscriptionReport`).
 
 The module is organised around one question, "which base address and which keys
 for this environment?" (:func:`_local_base_url` and :mod:`helpers.urls`). REST
@@ -36,8 +38,11 @@ use the same local exchange.
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
+import time
 from typing import Any, Callable
 
 import pybit
@@ -359,15 +364,165 @@ class ReconnectBackoff:
         super().exit()  # type: ignore[misc]
 
 
-class CourseWebSocket(ReconnectBackoff, WebSocket):
-    """pybit's ``WebSocket`` with :class:`ReconnectBackoff` (testnet, demo, mainnet)."""
+_DISCONNECTS = ("WebSocketConnectionClosedException", "ConnectionResetError", "WebSocketTimeoutException")
+"""Errors after which pybit reconnects (``restart_on_error``); after any other error it closes for good."""
 
 
-class CourseWebSocketTrading(ReconnectBackoff, WebSocketTrading):
-    """pybit's ``WebSocketTrading`` with :class:`ReconnectBackoff` (testnet, mainnet)."""
+def _ignore(message: dict[str, Any]) -> None:
+    """The callback for a message whose topic has none (e.g. one in flight after an unsubscribe)."""
 
 
-class LocalWebSocket(ReconnectBackoff, WebSocket):
+class ClosedReason:
+    """Remembers why a pybit socket closed for good, in ``ws.closed_because`` (``None`` while usable).
+
+    pybit closes a socket without reconnecting when anything but a lost
+    connection reaches its ``_on_error`` (a failed authentication, a
+    ``callback_function=`` of your own raising, a message it cannot handle),
+    when it gives up reconnecting, and on ``ws.exit()``. The first of these
+    is recorded as one sentence naming the cause, and the ones pybit does on
+    its own are printed (``ERROR helpers.connect: ...``) so they appear in the cell.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.closed_because: str | None = None
+        super().__init__(*args, **kwargs)
+
+    def _closed(self, cause: str, show: bool = True) -> None:
+        if self.closed_because is None:
+            self.closed_because = cause
+            if show:
+                log.error("WebSocket %s: %s", getattr(self, "ws_name", "?"), cause)
+
+    def _on_error(self, error: BaseException) -> None:
+        if type(error).__name__ not in _DISCONNECTS and not getattr(self, "attempting_connection", False):
+            self._closed(stream.closing_cause(error))     # a refused connection attempt is retried: not this
+        super()._on_error(error)  # type: ignore[misc]
+
+    def _connect(self, url: str) -> None:
+        try:
+            super()._connect(url)  # type: ignore[misc]
+        except Exception as error:
+            self._closed(f"pybit gave up connecting to {getattr(self, 'endpoint', url)} after "
+                         f"{getattr(self, 'retries', '?')} attempts ({type(error).__name__}); is the server "
+                         f"running? create a new one")
+            raise
+
+    def exit(self) -> None:
+        super().exit()  # type: ignore[misc]
+        if getattr(self, "_closed_by_user", False):
+            self._closed("it was closed with ws.exit(); create a new one", show=False)
+
+
+class SubscriptionReport(ClosedReason):
+    """No subscribe waits forever, and refused topics and raising callbacks are shown, not fatal.
+
+    pybit 5.17.0 closes the socket for good when the server refuses a topic
+    (its reply handler raises ``KeyError``: it looks up ``topic[0]`` of the
+    JSON frame it sent), when a callback raises, or when a message arrives for
+    a topic without a callback (one still in flight after an unsubscribe); the
+    next ``ws.*_stream`` call then waits forever in
+    ``while not self.is_connected(): sleep(0.1)``. Mixed in before pybit's
+    class, this keeps the socket running in all three cases and says what happened:
+
+    * a refused topic is printed once (``WARNING helpers.connect: the server
+      refused topic orderbook.25.BTCUSDT: error:handler not found,topic:...``),
+      kept in ``ws.refused_topics`` (topic -> the server's ``ret_msg``) and
+      dropped from pybit's list, so it is not sent again on reconnect and may be
+      subscribed again; accepted topics go to ``ws.confirmed_topics``;
+    * every callback is wrapped with :func:`helpers.stream.guarded`: an exception
+      is printed once per distinct error and counted in ``ws.callback_errors``;
+    * a message for a topic without a callback is dropped.
+
+    A subscribe on a socket that is closed anyway (see :class:`ClosedReason`)
+    raises :class:`helpers.stream.SocketClosed` naming the cause: at once when
+    the socket is closed for good, after :attr:`subscribe_timeout_s` when it is
+    still not connected. Only pybit's policy methods are overridden
+    (``subscribe``, ``is_connected``, ``_set_callback``, ``_get_callback``,
+    ``_process_subscription_message``, ``_on_error``, ``_connect``, ``exit``).
+    """
+
+    subscribe_timeout_s: float = stream.CONNECT_WAIT_S
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.refused_topics: dict[str, str] = {}
+        self.confirmed_topics: set[str] = set()
+        self.callback_errors = stream.CallbackErrors()
+        self._subscribing = threading.local()
+        self.channel = str(args[0]) if args else kwargs.get("channel_type", "")
+        super().__init__(*args, **kwargs)
+
+    def subscribe(self, topic: str, callback: Callable[[dict[str, Any]], Any], symbol: Any = False) -> None:
+        symbols = [symbol] if isinstance(symbol, str) else list(symbol or [])
+        wanted = [topic.format(symbol=s) for s in symbols] if symbols else [topic]
+        self._subscribing.topics = ", ".join(wanted)
+        for name in wanted:
+            self.refused_topics.pop(name, None)      # asked again: wait for the server's new answer
+        self._subscribing.deadline = time.monotonic() + self.subscribe_timeout_s
+        try:
+            super().subscribe(topic, callback, symbol)  # type: ignore[misc]
+        finally:
+            self._subscribing.deadline = None
+
+    def is_connected(self) -> bool:
+        connected = bool(super().is_connected())  # type: ignore[misc]
+        deadline = getattr(self._subscribing, "deadline", None)
+        if connected or deadline is None:
+            return connected
+        # pybit's subscribe() is waiting on this thread for a connection: bound the wait.
+        gone = self.closed_because is not None and not getattr(self, "attempting_connection", False)
+        if not gone and time.monotonic() < deadline:
+            return False
+        self._subscribing.deadline = None
+        cause = self.closed_because or (f"still not connected after {self.subscribe_timeout_s:.1f} s (pybit is "
+                                        f"reconnecting or has given up: is the server running?); create a new one")
+        raise stream.SocketClosed(f"cannot subscribe to {self._subscribing.topics}: the socket is closed: {cause}")
+
+    def _set_callback(self, topic: str, callback_function: Callable[[dict[str, Any]], Any]) -> None:
+        super()._set_callback(topic, stream.guarded(callback_function, self.callback_errors, topic))  # type: ignore[misc]
+
+    def _get_callback(self, topic: str) -> Callable[[dict[str, Any]], Any]:
+        return self.callback_directory.get(topic, _ignore)  # type: ignore[attr-defined, no-any-return]
+
+    def _process_subscription_message(self, message: dict[str, Any]) -> None:
+        self.record_subscribe_reply(message)
+
+    def record_subscribe_reply(self, message: dict[str, Any]) -> None:
+        """Note the server's answer to a subscribe: accepted topics, or refused ones with its ``ret_msg``."""
+        req_id = message.get("req_id")
+        subscriptions: dict[str, str] = getattr(self, "subscriptions", {})
+        frame = subscriptions.get(req_id) if req_id else None
+        sent: list[str] = list(json.loads(frame).get("args", [])) if frame else []
+        data = message.get("data") if isinstance(message.get("data"), dict) else {}
+        assert isinstance(data, dict)
+        failed = list(data.get("failTopics") or [])
+        if message.get("success") is not False and not failed:
+            self.confirmed_topics.update(data.get("successTopics") or sent)
+            return
+        reason = str(message.get("ret_msg") or "no reason given")
+        named = [t for t in re.findall(r"topic:([^,\s]+)", reason) if t in sent]
+        refused = failed or named or sent
+        for topic in refused:
+            log.warning("the server refused topic %s: %s", topic, reason)
+        for topic in refused:
+            self.refused_topics[topic] = reason
+            self.callback_directory.pop(topic, None)  # type: ignore[attr-defined]
+        if req_id in subscriptions and set(sent) <= set(refused):
+            subscriptions.pop(req_id)            # nothing of it to resubscribe after a reconnect
+        self.confirmed_topics.update(data.get("successTopics") or [])
+
+
+class CourseWebSocket(SubscriptionReport, ReconnectBackoff, WebSocket):
+    """pybit's ``WebSocket`` with :class:`SubscriptionReport` and :class:`ReconnectBackoff` (testnet, demo, mainnet)."""
+
+
+class CourseWebSocketTrading(ClosedReason, ReconnectBackoff, WebSocketTrading):
+    """pybit's ``WebSocketTrading`` with :class:`ClosedReason` and :class:`ReconnectBackoff` (testnet, mainnet).
+
+    pybit's trading socket already catches exceptions from your callbacks.
+    """
+
+
+class LocalWebSocket(SubscriptionReport, ReconnectBackoff, WebSocket):
     """pybit's ``WebSocket``, dialling the local exchange instead of ``stream.bybit.com``.
 
     pybit keeps an address template (``wss://{SUBDOMAIN}.{DOMAIN}.com/v5/public/linear``)
@@ -376,7 +531,8 @@ class LocalWebSocket(ReconnectBackoff, WebSocket):
     hand pybit the local address (``ws://127.0.0.1:PORT/v5/public/linear``)
     instead; a URL without ``{...}`` passes pybit's formatting unchanged.
     Everything else (pings, auth, subscribing, reconnecting and resubscribing)
-    is pybit's own code, with the pause between attempts of :class:`ReconnectBackoff`.
+    is pybit's own code, with the pause between attempts of :class:`ReconnectBackoff`
+    and the failure reports of :class:`SubscriptionReport`.
     """
 
     def __init__(self, channel_type: str, local_ws_url: str, **kwargs: Any) -> None:
@@ -387,7 +543,7 @@ class LocalWebSocket(ReconnectBackoff, WebSocket):
         super()._connect(self.local_ws_url)
 
 
-class LocalWebSocketTrading(ReconnectBackoff, WebSocketTrading):
+class LocalWebSocketTrading(ClosedReason, ReconnectBackoff, WebSocketTrading):
     """pybit's ``WebSocketTrading`` (orders over ``/v5/trade``), dialling the local exchange.
 
     Same difference as :class:`LocalWebSocket`: ``_connect`` is handed the local

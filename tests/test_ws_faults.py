@@ -124,8 +124,8 @@ def test_collection_ends_by_timeout_when_the_server_dies_mid_collection(exchange
             stream.collect(ws, topics.ticker("BTCUSDT"), n=1000, timeout=2.0, on_message=kill_after_first)
         assert time.monotonic() - started < 8
         text = str(info.value)
-        assert text.startswith("got ") and "of 1000 messages on tickers.BTCUSDT in 2.0 s" in text
-        assert "not connected" in text
+        assert text.startswith("got ") and "of 1000 messages on tickers.BTCUSDT" in text
+        assert "the socket is closed" in text
     finally:
         ws.exit()
 
@@ -136,7 +136,7 @@ def test_collect_on_a_socket_whose_server_is_gone_fails_fast(exchange, monkeypat
     exchange["ex"].stop()
     assert _wait(lambda: not ws.is_connected(), 5)
     started = time.monotonic()
-    with pytest.raises(stream.StreamTimeout, match="not connected"):
+    with pytest.raises(stream.SocketClosed, match=r"cannot subscribe to tickers\.BTCUSDT: the socket is closed: "):
         stream.collect(ws, topics.ticker("BTCUSDT"), n=1, timeout=5)
     assert time.monotonic() - started < 3
     ws.exit()
