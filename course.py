@@ -1,7 +1,8 @@
 """Set up and run the course with nothing but Python (3.11 or newer) installed.
 
     python course.py lab       open the course in JupyterLab (offline, no keys needed)
-    python course.py test      run every test: the helpers, the local exchange, every notebook
+    python course.py test      lint, type-check, then run every test: helpers, exchange, notebooks
+    python course.py lint      only ruff and mypy (what `test` runs first)
     python course.py doctor    check your setup (versions, environment, keys masked, hosts, clock)
     python course.py exchange  run the local exchange from a shell (add --help for its options)
     python course.py outputs   re-run every notebook and store its outputs (what nbval compares)
@@ -149,7 +150,15 @@ def lab(python: Path, extra: list[str]) -> int:
         return server.wait()
 
 
+def lint(python: Path, extra: list[str]) -> int:
+    """ruff (style, imports, likely bugs) then mypy (types); both read pyproject.toml."""
+    status = run(python, "-m", "ruff", "check", ".", *extra)
+    return run(python, "-m", "mypy") or status
+
+
 def test(python: Path, extra: list[str]) -> int:
+    """The whole suite: lint first, then pytest. With pytest arguments (``-k ...``) only pytest runs."""
+    lint_status = 0 if extra else lint(python, [])
     # The suite mostly waits (on sockets, and on the rate-limit lesson's windows), so two
     # workers per core overlap those waits; more would only crowd a small machine.
     workers = str(min(4, 2 * (os.cpu_count() or 1)))
@@ -161,7 +170,7 @@ def test(python: Path, extra: list[str]) -> int:
         "-n", workers, "--dist", "loadfile", "--nbval",
         "notebooks", "tests", *extra,
         env=local_environment(),
-    )
+    ) or lint_status
 
 
 def doctor(python: Path, extra: list[str]) -> int:
@@ -184,7 +193,7 @@ def bench(python: Path, extra: list[str]) -> int:
     return status
 
 
-COMMANDS = {"lab": lab, "test": test, "doctor": doctor, "exchange": exchange, "outputs": outputs, "bench": bench}
+COMMANDS = {"lab": lab, "test": test, "lint": lint, "doctor": doctor, "exchange": exchange, "outputs": outputs, "bench": bench}
 
 
 def main(argv: list[str]) -> int:

@@ -30,8 +30,8 @@ import cProfile
 import io
 import multiprocessing as mp
 import os
-import statistics
 import pstats
+import statistics
 import sys
 import time
 from pathlib import Path

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def burn(stop: "multiprocessing.synchronize.Event") -> None:
+def burn(stop: multiprocessing.synchronize.Event) -> None:
     """Keep one CPU busy until ``stop`` is set (checked every few million additions)."""
     total = 0
     while not stop.is_set():

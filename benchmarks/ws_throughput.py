@@ -87,7 +87,7 @@ def raw_client(ws_url: str, per_conn: list[list[str]], warmup: float, duration: 
                         return
                     try:
                         msg = await asyncio.wait_for(ws.receive(), left)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         return
                     if msg.type != aiohttp.WSMsgType.TEXT:
                         return

@@ -19,8 +19,8 @@ day by day can still drift apart for months. The spread plot is where that shows
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import pandas as pd

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlsplit
 
-from bybit_spec.demo import DEMO_API_KEY, DEMO_API_SECRET
 from dotenv import dotenv_values, find_dotenv
+
+from bybit_spec.demo import DEMO_API_KEY, DEMO_API_SECRET
 
 from . import urls
 

@@ -43,13 +43,15 @@ import logging
 import re
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pybit
 from pybit.unified_trading import HTTP, WebSocket, WebSocketTrading
 
-from . import config, logs, stream, urls
 from local_exchange.settings import ExchangeConfig
+
+from . import config, logs, stream, urls
 
 ORDER_METHODS: tuple[str, ...] = (
     "place_order",
@@ -481,7 +483,7 @@ class SubscriptionReport(ClosedReason):
         super()._set_callback(topic, stream.guarded(callback_function, self.callback_errors, topic))  # type: ignore[misc]
 
     def _get_callback(self, topic: str) -> Callable[[dict[str, Any]], Any]:
-        return self.callback_directory.get(topic, _ignore)  # type: ignore[attr-defined, no-any-return]
+        return self.callback_directory.get(topic, _ignore)  # type: ignore[attr-defined]
 
     def _process_subscription_message(self, message: dict[str, Any]) -> None:
         self.record_subscribe_reply(message)

@@ -42,10 +42,11 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from . import config, signing, urls
 
@@ -87,7 +88,7 @@ class Target:
     ws: str
 
     @classmethod
-    def local(cls, url: str) -> "Target":
+    def local(cls, url: str) -> Target:
         """A local exchange at ``http://host:port`` (REST and WebSocket on the same port)."""
         return cls(url.rstrip("/"), urls.ws_url("local", "linear", local_url=url))
 
@@ -199,7 +200,7 @@ def server_time(rest_url: str, clock_ms: Callable[[], float], timeout: float = P
 
 def ws_ping(ws_url: str, timeout: float = PROBE_TIMEOUT_S) -> dict[str, Any]:
     """Open ``ws_url``, send ``{"op": "ping"}`` and return the pong; :class:`ProbeError` otherwise."""
-    import websocket   # websocket-client, which pybit itself uses
+    import websocket  # websocket-client, which pybit itself uses
 
     def call() -> dict[str, Any]:
         sock = websocket.create_connection(ws_url, timeout=timeout)

@@ -27,7 +27,8 @@ exchange's strings (or ``decimal.Decimal``) and round to ``tickSize`` /
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 

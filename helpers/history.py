@@ -34,10 +34,11 @@ import csv
 import os
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlparse
-from typing import Any, Callable, Iterable, Protocol
 
 import pandas as pd
 
@@ -309,7 +310,7 @@ def _progress_bar(total: int, enabled: bool, description: str) -> Any:
     slow one (the stored notebook output is compared with a fresh one).
     ``TQDM_DISABLE=1`` in the environment switches every bar off.
     """
-    from tqdm.std import tqdm   # the text bar: no ipywidgets needed
+    from tqdm.std import tqdm  # the text bar: no ipywidgets needed
 
     return tqdm(total=total, desc=description, disable=not enabled, unit="symbol",
                 miniters=1, mininterval=0)

@@ -313,7 +313,7 @@ def guard_comparison(runs: pd.DataFrame, title: str | None = None) -> Figure:
     return fig
 
 
-def progress(done_at: "dict[str, list[float]]", title: str | None = None) -> Figure:
+def progress(done_at: dict[str, list[float]], title: str | None = None) -> Figure:
     """Requests completed over time, one line per guard (``{name: Run.done_at}``).
 
     A fixed sleep is a straight, shallow line; a limiter climbs at the
@@ -361,7 +361,7 @@ def polling_vs_websocket(frame: pd.DataFrame, title: str | None = None) -> Figur
     return fig
 
 
-def latency_histogram(delays: "dict[str, list[float]]", unit: str = "ms", bins: int = 30,
+def latency_histogram(delays: dict[str, list[float]], unit: str = "ms", bins: int = 30,
                       title: str | None = None) -> Figure:
     """Histogram of delays per source (``{name: [delay, ...]}``), a dashed line at each median.
 

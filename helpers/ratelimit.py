@@ -35,9 +35,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -182,7 +183,7 @@ class Limiter:
         self.history: list[dict[str, Any]] = []
 
     @classmethod
-    def for_profile(cls, name: str, **kwargs: Any) -> "Limiter":
+    def for_profile(cls, name: str, **kwargs: Any) -> Limiter:
         """A limiter sized for one of the local exchange's profiles (``"bybit"`` or ``"teaching"``).
 
         Only the IP window needs sizing: per-endpoint budgets come from the headers.
@@ -303,7 +304,7 @@ class Limiter:
         """One row per call: t (s since the limiter was made), key, waited_s, call_s, limit, remaining, outcome."""
         return pd.DataFrame(self.history, columns=["t", "key", "waited_s", "call_s", "limit", "remaining", "outcome"])
 
-    def wrap(self, session: Any) -> "LimitedSession":
+    def wrap(self, session: Any) -> LimitedSession:
         """``session`` (a pybit HTTP) with every method call paced by this limiter."""
         return LimitedSession(session, self)
 

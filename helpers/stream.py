@@ -47,8 +47,9 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from . import topics as topic_names
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import classroom
 from .classroom import KeysFileError, Student
@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "2 orders/s); "
                              "'off' = none at all, per UID or per IP (benchmarks and load tests).")
     parser.add_argument("--no-ip-limit", action="store_true",
-                        help="switch the per-IP limit (HTTP 403 ban) off, e.g. for benchmarks or a busy classroom behind one NAT.")
+                        help="switch the per-IP limit (HTTP 403 ban) off, "
+                             "e.g. for benchmarks or a busy classroom behind one NAT.")
     parser.add_argument("--allow-demo-key-remote", action="store_true",
                         help="accept the built-in demo key from other machines too (by default only from this one).")
     parser.add_argument("--wire-log-size", type=int, default=500,

@@ -22,9 +22,10 @@ Simplifications (so a learner knows what is *not* imitated):
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import shapes
 from .encoding import encode
@@ -119,7 +120,7 @@ class Account:
         """What resting spot orders reserve of ``coin``."""
         return sum((o.locked for o in self.open_orders() if o.lock_coin == coin), ZERO)
 
-    def order_im(self, market: "Market", symbol: str | None = None, extra: Order | None = None) -> Decimal:
+    def order_im(self, market: Market, symbol: str | None = None, extra: Order | None = None) -> Decimal:
         """Initial margin that resting linear orders need (per symbol or in total).
 
         Orders that would only shrink the current position need none: on each side
@@ -148,11 +149,11 @@ class Account:
                     total += (q - used) * o.price / lev
         return total
 
-    def upl(self, market: "Market", now_ms: int) -> Decimal:
+    def upl(self, market: Market, now_ms: int) -> Decimal:
         """Unrealised PnL of all linear positions at the mark price."""
         return self._upl(self._marks(market, now_ms))
 
-    def _marks(self, market: "Market", now_ms: int) -> tuple[Decimal, ...]:
+    def _marks(self, market: Market, now_ms: int) -> tuple[Decimal, ...]:
         """The mark price of every open linear position, in the order of ``positions``."""
         return tuple(market.mark_price("linear", p.symbol, now_ms) for p in self.positions.values() if p.size)
 
@@ -163,7 +164,7 @@ class Account:
     def position_im(self) -> Decimal:
         return sum((p.im for p in self.positions.values()), ZERO)
 
-    def available(self, coin: str, market: "Market", now_ms: int) -> Decimal:
+    def available(self, coin: str, market: Market, now_ms: int) -> Decimal:
         """What new orders may still use of ``coin``.
 
         USDT: wallet + unrealised PnL − position IM − order IM − spot locks;
@@ -174,7 +175,7 @@ class Account:
             base += self.upl(market, now_ms) - self.position_im() - self.order_im(market)
         return base
 
-    def coin_price(self, coin: str, market: "Market", now_ms: int) -> Decimal:
+    def coin_price(self, coin: str, market: Market, now_ms: int) -> Decimal:
         """USD value of one coin: 1 for stablecoins, else the spot ``COINUSDT`` last price."""
         if coin in STABLECOINS:
             return ONE
@@ -183,7 +184,7 @@ class Account:
         return market.last_price("spot", coin + "USDT", now_ms)
 
     # ---- views -----------------------------------------------------------------------------
-    def wallet_balance(self, market: "Market", now_ms: int, coins: list[str] | None = None) -> dict[str, Any]:
+    def wallet_balance(self, market: Market, now_ms: int, coins: list[str] | None = None) -> dict[str, Any]:
         """One account item of ``/v5/account/wallet-balance`` (also the WS ``wallet`` item).
 
         ``coins``: only these coins (listed even at zero); ``None``: every coin with a
@@ -193,7 +194,7 @@ class Account:
         prices = tuple(self.coin_price(coin, market, now_ms) for coin in listed)
         return self._wallet_item(market, coins, listed, prices, self._marks(market, now_ms))
 
-    def wallet_balance_json(self, market: "Market", now_ms: int, coins: list[str] | None = None) -> bytes:
+    def wallet_balance_json(self, market: Market, now_ms: int, coins: list[str] | None = None) -> bytes:
         """``{"list": [wallet_balance(...)]}`` encoded as JSON, remembered between requests.
 
         The item is a function of three things only: the account's state, the
@@ -219,7 +220,7 @@ class Account:
         """Every coin the wallet holds or ``coins`` asks for, sorted."""
         return sorted(set(self.wallet) | set(coins or ()))
 
-    def _wallet_item(self, market: "Market", coins: list[str] | None, listed: list[str],
+    def _wallet_item(self, market: Market, coins: list[str] | None, listed: list[str],
                      prices: tuple[Decimal, ...], marks: tuple[Decimal, ...]) -> dict[str, Any]:
         """The wallet item from the account's state, the coins' prices and the positions' marks."""
         upl = self._upl(marks)
@@ -307,7 +308,7 @@ class Account:
 class Accounts:
     """All accounts of one exchange, by API key."""
 
-    def __init__(self, market: "Market") -> None:
+    def __init__(self, market: Market) -> None:
         self.market = market
         self._by_key: dict[str, Account] = {}
 
@@ -331,7 +332,7 @@ class Accounts:
     def __len__(self) -> int:
         return len(self._by_key)
 
-    def sweep(self, market: "Market", now_ms: int) -> None:
+    def sweep(self, market: Market, now_ms: int) -> None:
         """Fill every resting limit order whose price the live last price has reached."""
         from .matching import sweep_account
 

@@ -46,15 +46,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from . import envelope, ws_common, ws_public
 from .auth import authenticate, is_loopback
 from .clock import now_ms
-from .errors import (IP_BANNED, PARAM_ERROR, PERMISSION_DENIED, ROUTE_NOT_FOUND, SERVER_ERROR, TOO_MANY_VISITS,
-                     BybitError, invalid_key, param_error, sign_error, timestamp_error)
+from .errors import (
+    IP_BANNED,
+    PARAM_ERROR,
+    PERMISSION_DENIED,
+    ROUTE_NOT_FOUND,
+    SERVER_ERROR,
+    TOO_MANY_VISITS,
+    BybitError,
+    invalid_key,
+    param_error,
+    sign_error,
+    timestamp_error,
+)
 from .limits import RateLimiter
 from .params import Params
 from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
@@ -149,13 +162,15 @@ def ip_banned(until_ms: int, now: int) -> web.Response:
 def _parse_body(raw: bytes) -> dict[str, Any]:
     """A POST body as a dict, or 10001 saying what is wrong with it."""
     if not raw.strip():
-        raise BybitError(PARAM_ERROR, "Request parameter error: the POST body is empty; send a JSON object, e.g. {\"category\": \"linear\"}.")
+        raise BybitError(PARAM_ERROR, "Request parameter error: the POST body is empty; "
+                                      "send a JSON object, e.g. {\"category\": \"linear\"}.")
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
         raise BybitError(PARAM_ERROR, "Request parameter error: the POST body is not valid JSON; send a JSON object.") from None
     if not isinstance(data, dict):
-        raise BybitError(PARAM_ERROR, f"Request parameter error: the POST body must be a JSON object, not a JSON {type(data).__name__}.")
+        raise BybitError(PARAM_ERROR, "Request parameter error: the POST body must be a JSON object, "
+                                      f"not a JSON {type(data).__name__}.")
     return data
 
 
@@ -172,7 +187,7 @@ def _is_upgrade(request: web.Request) -> bool:
     return request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
 
 
-def make_middleware(app: web.Application) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def make_middleware(app: web.Application) -> Middleware:
     """The one middleware of the exchange (see the module docstring for what it does)."""
     config: ExchangeConfig = app[CONFIG]
     limiter: RateLimiter = app[LIMITS]

@@ -32,7 +32,8 @@ The timestamp must satisfy ``server_time - recv_window <= timestamp < server_tim
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bybit_spec import signature as spec_signature
 from bybit_spec.demo import DEMO_API_KEY
@@ -83,11 +84,11 @@ def expected_signature(secret: str, prefix: str, payload: bytes) -> str:
 def authenticate(
     headers: Mapping[str, str],
     payload: bytes,
-    accounts: "Accounts",
+    accounts: Accounts,
     now_ms: int,
     remote: str | None = None,
     allow_demo_remote: bool = False,
-) -> "Account":
+) -> Account:
     """The account a private request acts for, or :class:`BybitError` saying why not.
 
     ``payload`` is the raw query string (GET, without the ``?``) or the raw body

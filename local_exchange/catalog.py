@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 EPOCH_MS = 1_577_836_800_000          # 2020-01-01 00:00 UTC: the first moment with a price
@@ -26,13 +26,15 @@ DAY_MS = 86_400_000
 
 def _ms(day: str) -> int:
     """``"2021-05-04"`` -> that day's midnight UTC in epoch milliseconds."""
-    d = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    d = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
     return int(d.timestamp() * 1000)
 
 
 def _decimals(step: Decimal) -> int:
     """How many decimals a step such as ``Decimal("0.010")`` needs (here 2)."""
-    return max(0, -step.normalize().as_tuple().exponent)
+    exponent = step.normalize().as_tuple().exponent
+    assert isinstance(exponent, int), f"{step} is not a finite step"
+    return max(0, -exponent)
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ def _inverse(base: str, tick_s: str, scale: int, launch: str, sid: int) -> Instr
 def last_friday(year: int, month: int) -> datetime:
     """The last Friday of a month at 08:00 UTC: when monthly options expire."""
     last = calendar.monthrange(year, month)[1]
-    d = datetime(year, month, last, 8, tzinfo=timezone.utc)
+    d = datetime(year, month, last, 8, tzinfo=UTC)
     while d.weekday() != 4:
         d -= timedelta(days=1)
     return d
@@ -230,7 +232,7 @@ def last_friday(year: int, month: int) -> datetime:
 def option_expiries(now_ms: int) -> list[datetime]:
     """The two monthly expiries listed at ``now_ms``: the next two month-end Fridays
     that are at least two days away."""
-    now = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
+    now = datetime.fromtimestamp(now_ms / 1000, tz=UTC)
     out: list[datetime] = []
     year, month = now.year, now.month
     while len(out) < 2:

@@ -53,9 +53,9 @@ import os
 import secrets
 import socket
 import string
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .settings import DEMO_API_KEY
 

@@ -607,7 +607,7 @@ def liquidations(market: Market, category: str, symbol: str, slot: int) -> list[
         return []
     fmt = _Strings(market, category, symbol)
     count = 1 + int(unit(seed, "liq-n", category, symbol, slot) * 3)
-    out = []
+    out: list[dict[str, Any]] = []
     for k in range(count):
         t = slot * LIQUIDATION_MS + int(unit(seed, "liq-t", category, symbol, slot, k) * LIQUIDATION_MS)
         if t < inst.launch_ms:

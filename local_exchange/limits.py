@@ -43,8 +43,9 @@ as data.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from bybit_spec import limits as spec
 
@@ -118,11 +119,13 @@ def profile(name: str) -> Profile:
 def describe() -> list[dict[str, Any]]:
     """Both profiles side by side, one dict per rule (``pandas.DataFrame(describe())``)."""
     def per_s(p: Profile, path: str, category: str = "linear") -> int:
-        return _lookup(p, "POST" if path.endswith(("create", "amend", "cancel", "cancel-all", "leverage")) else "GET", path, category)
+        method = "POST" if path.endswith(("create", "amend", "cancel", "cancel-all", "leverage")) else "GET"
+        return _lookup(p, method, path, category)
 
     rows: list[dict[str, Any]] = [
         {"rule": "requests per IP", "window": "5 s", "bybit": BYBIT.ip_requests, "teaching": TEACHING.ip_requests},
-        {"rule": "IP ban after a violation (s)", "window": "-", "bybit": BYBIT.ip_ban_ms // 1000, "teaching": TEACHING.ip_ban_ms // 1000},
+        {"rule": "IP ban after a violation (s)", "window": "-",
+         "bybit": BYBIT.ip_ban_ms // 1000, "teaching": TEACHING.ip_ban_ms // 1000},
     ]
     for path, category in (
         ("/v5/order/create", "linear"), ("/v5/order/create", "spot"), ("/v5/order/amend", "linear"),
@@ -134,8 +137,10 @@ def describe() -> list[dict[str, Any]]:
         label = f"{path} ({category})" if category else path
         rows.append({"rule": label, "window": "1 s per UID", "bybit": per_s(BYBIT, path, category),
                      "teaching": per_s(TEACHING, path, category)})
-    rows.append({"rule": "other private GET", "window": "1 s per UID", "bybit": BYBIT.default_get, "teaching": TEACHING.default_get})
-    rows.append({"rule": "other private POST", "window": "1 s per UID", "bybit": BYBIT.default_post, "teaching": TEACHING.default_post})
+    rows.append({"rule": "other private GET", "window": "1 s per UID",
+                 "bybit": BYBIT.default_get, "teaching": TEACHING.default_get})
+    rows.append({"rule": "other private POST", "window": "1 s per UID",
+                 "bybit": BYBIT.default_post, "teaching": TEACHING.default_post})
     return rows
 
 
@@ -168,7 +173,7 @@ class RateLimiter:
     timestamp is let through.
     """
 
-    def __init__(self, profile_name: "str | Profile" = "bybit", ip_limit: bool = True) -> None:
+    def __init__(self, profile_name: str | Profile = "bybit", ip_limit: bool = True) -> None:
         self.profile = profile_name if isinstance(profile_name, Profile) else profile(profile_name)
         self.ip_limit = ip_limit
         self._ip_hits: dict[str, deque[int]] = {}

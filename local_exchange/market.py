@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -30,8 +30,16 @@ from .catalog import DAY_MS, EPOCH_MS, Instrument, instrument_info
 from .clock import now_ms as _clock_now
 from .encoding import encode
 from .prices import (
-    MINUTE_MS, STEP_MS, STEPS_PER_MINUTE, PriceModel, black_scholes, candle_index, candle_start,
-    interval_minutes, key64, unit,
+    MINUTE_MS,
+    STEP_MS,
+    STEPS_PER_MINUTE,
+    PriceModel,
+    black_scholes,
+    candle_index,
+    candle_start,
+    interval_minutes,
+    key64,
+    unit,
 )
 
 __all__ = ["Market", "Instrument", "Book", "KLINE_INTERVALS", "OI_INTERVALS"]
@@ -330,13 +338,14 @@ class Market:
         per = CHUNK[interval]
         for idx in range(chunk_no * per, chunk_no * per + upto):
             s, e = candle_start(interval, idx), candle_start(interval, idx + 1)
-            c = self.prices.span(inst, s, e, e, kind) if e > inst.launch_ms else None
-            out.append(None if c is None else fmt(s, c))
+            candle = self.prices.span(inst, s, e, e, kind) if e > inst.launch_ms else None
+            out.append(None if candle is None else fmt(s, candle))
         return out
 
     def _live_row(self, inst: Instrument, interval: str, idx: int, now_ms: int, kind: str) -> list[str]:
         s, e = candle_start(interval, idx), candle_start(interval, idx + 1)
         c = self.prices.span(inst, s, e, now_ms, kind)
+        assert c is not None, "the live candle of a listed instrument always has its current minute"
         f = self._fmt[(inst.category, inst.symbol)]
         return f.kline_row(s, c) if kind == "last" else f.price_row(s, c)
 
@@ -451,7 +460,7 @@ class Market:
         end_t = now_ms if end is None else min(end, now_ms)
         lo = max(inst.launch_ms, start if start is not None else 0)
         t = end_t // FUNDING_MS * FUNDING_MS
-        out = []
+        out: list[dict] = []
         while t >= lo and len(out) < limit:
             out.append({"symbol": symbol, "fundingRate": trim(self.funding_rate(inst, t), 6),
                         "fundingRateTimestamp": str(t)})
@@ -491,7 +500,7 @@ class Market:
         lo = max(inst.launch_ms, start if start is not None else 0)
         t = end_t // step * step
         f = self._fmt[(category, symbol)]
-        out = []
+        out: list[dict] = []
         while t >= lo and len(out) < limit:
             oi = self.open_interest(inst, t)
             out.append({"openInterest": self._oi_str(inst, f, oi), "singleOpenInterest": self._oi_str(inst, f, oi / 2),
@@ -523,6 +532,7 @@ class Market:
         live = self.prices.live_minute(inst, t_ms) if t_ms >= inst.launch_ms else None
         if win is None:
             return (live, live[0] if live else 0, prev1h)
+        assert live is not None, "a window with trades lies after the launch, so the live minute exists"
         merged = (win[0], max(win[1], live[1]), min(win[2], live[2]), live[3], win[4] + live[4], win[5] + live[5])
         return merged, win[0], prev1h
 
@@ -628,4 +638,4 @@ class Market:
 
 def utc(t_ms: int) -> datetime:
     """Epoch milliseconds as an aware UTC datetime (handy in notebooks and tests)."""
-    return datetime.fromtimestamp(t_ms / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(t_ms / 1000, tz=UTC)

@@ -35,9 +35,10 @@ Only ``spot`` and ``linear`` trade here; ``inverse`` and ``option`` orders get
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import (
     INSUFFICIENT_AVAILABLE,
@@ -116,7 +117,7 @@ class Changes:
     positions: dict[str, Position] = field(default_factory=dict)
     wallet: bool = False
 
-    def publish(self, account: Account, market: "Market", now_ms: int) -> None:
+    def publish(self, account: Account, market: Market, now_ms: int) -> None:
         """Call the account's listeners: order, execution, position, wallet (in that order)."""
         if not account.listeners:
             return
@@ -142,7 +143,7 @@ def _insufficient(category: str) -> BybitError:
     return BybitError(INSUFFICIENT_AVAILABLE, "ab not enough for new order")
 
 
-def _levels(market: "Market", order: Order, now_ms: int) -> list[tuple[Decimal, Decimal]]:
+def _levels(market: Market, order: Order, now_ms: int) -> list[tuple[Decimal, Decimal]]:
     """The book side an order takes from, best first, cut at the order's limit price."""
     book = market.book(order.category, order.symbol, now_ms, BOOK_DEPTH)
     levels = book.asks if order.side == "Buy" else book.bids
@@ -198,10 +199,11 @@ def _reduce_cap(account: Account, order: Order) -> Decimal | None:
 # --------------------------------------------------------------------------------------------
 # Fills
 # --------------------------------------------------------------------------------------------
-def _fill(account: Account, market: "Market", order: Order, price: Decimal, qty: Decimal,
+def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: Decimal,
           is_maker: bool, now_ms: int, changes: Changes) -> Execution:
     """Book one execution: update order, wallet, position; remember the fill."""
     inst = market.instrument(order.category, order.symbol)
+    assert inst is not None, "orders are accepted only on listed instruments"
     rates = account.fees[order.category]
     rate = rates.maker if is_maker else rates.taker
     value = qty * price
@@ -312,7 +314,7 @@ def _cancelled_status(order: Order) -> str:
     return "Cancelled"
 
 
-def _rest(account: Account, order: Order, inst: "Instrument", changes: Changes) -> None:
+def _rest(account: Account, order: Order, inst: Instrument, changes: Changes) -> None:
     """Leave an order on the book; spot orders lock what they may spend."""
     order.status = "PartiallyFilled" if order.cum_qty > 0 else "New"
     account.open_ids[order.order_id] = None
@@ -321,7 +323,7 @@ def _rest(account: Account, order: Order, inst: "Instrument", changes: Changes) 
     changes.wallet = changes.wallet or order.category == "spot"      # spot locks changed
 
 
-def _relock(order: Order, inst: "Instrument") -> None:
+def _relock(order: Order, inst: Instrument) -> None:
     if order.category != "spot":
         return
     leaves = order.qty - order.cum_qty
@@ -331,7 +333,7 @@ def _relock(order: Order, inst: "Instrument") -> None:
         order.lock_coin, order.locked = inst.base_coin, leaves
 
 
-def _take_then_rest(account: Account, market: "Market", order: Order, inst: "Instrument",
+def _take_then_rest(account: Account, market: Market, order: Order, inst: Instrument,
                     now_ms: int, changes: Changes) -> None:
     """Match an order against the book now; then rest it, or finish it."""
     levels = _levels(market, order, now_ms)
@@ -368,7 +370,7 @@ def _take_then_rest(account: Account, market: "Market", order: Order, inst: "Ins
 
 
 @changes_account
-def place_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
+def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Order:
     """``POST /v5/order/create``, in four steps. Returns the order (maybe finished).
 
     Steps 1 to 3 are in :mod:`local_exchange.orders`:
@@ -403,7 +405,7 @@ def _fit_reduce_only(account: Account, order: Order) -> None:
         order.qty = cap
 
 
-def _book_and_match(account: Account, market: "Market", order: Order, inst: "Instrument", now_ms: int) -> None:
+def _book_and_match(account: Account, market: Market, order: Order, inst: Instrument, now_ms: int) -> None:
     """Step 4 of :func:`place_order`: remember the order, take liquidity, rest the rest, publish the changes."""
     account.orders[order.order_id] = order
     if order.order_link_id:
@@ -416,7 +418,7 @@ def _book_and_match(account: Account, market: "Market", order: Order, inst: "Ins
     changes.publish(account, market, now_ms)
 
 
-def _check_funds(account: Account, market: "Market", order: Order, inst: "Instrument",
+def _check_funds(account: Account, market: Market, order: Order, inst: Instrument,
                  now_ms: int) -> None:
     """Refuse an order the wallet cannot pay for (spot 170131, linear 110007)."""
     if order.category == "spot":
@@ -473,7 +475,7 @@ def _find_open(account: Account, p: Params, category: str, symbol: str, action: 
 
 
 @changes_account
-def cancel_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
+def cancel_order(account: Account, market: Market, p: Params, now_ms: int) -> Order:
     """``POST /v5/order/cancel``."""
     category = trading_category(p)
     inst = instrument_of(market, category, p)
@@ -487,7 +489,7 @@ def cancel_order(account: Account, market: "Market", p: Params, now_ms: int) -> 
 
 
 @changes_account
-def cancel_all(account: Account, market: "Market", p: Params, now_ms: int) -> list[Order]:
+def cancel_all(account: Account, market: Market, p: Params, now_ms: int) -> list[Order]:
     """``POST /v5/order/cancel-all``: every open order of the category matching the filter.
 
     Linear needs one of ``symbol`` > ``baseCoin`` > ``settleCoin`` (in that priority).
@@ -507,7 +509,7 @@ def cancel_all(account: Account, market: "Market", p: Params, now_ms: int) -> li
     return done
 
 
-def scope_filter(market: "Market", category: str, p: Params, require: bool):
+def scope_filter(market: Market, category: str, p: Params, require: bool):
     """A predicate on symbols from ``symbol`` / ``baseCoin`` / ``settleCoin`` (first one given wins)."""
     symbol = p.str("symbol")
     base = p.str("baseCoin")
@@ -524,7 +526,7 @@ def scope_filter(market: "Market", category: str, p: Params, require: bool):
 
 
 @changes_account
-def amend_order(account: Account, market: "Market", p: Params, now_ms: int) -> Order:
+def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Order:
     """``POST /v5/order/amend``: new ``qty`` and/or ``price`` for a resting order.
 
     The new qty must exceed what already filled. A new price that crosses the
@@ -572,7 +574,7 @@ def amend_order(account: Account, market: "Market", p: Params, now_ms: int) -> O
 
 
 @changes_account
-def set_leverage(account: Account, market: "Market", p: Params, now_ms: int) -> None:
+def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> None:
     """``POST /v5/position/set-leverage`` (one-way mode: buy and sell leverage equal)."""
     category = p.category(("linear", "inverse"))
     if category != "linear":
@@ -602,7 +604,7 @@ def set_leverage(account: Account, market: "Market", p: Params, now_ms: int) -> 
 
 
 @changes_account
-def sweep_account(account: Account, market: "Market", now_ms: int) -> None:
+def sweep_account(account: Account, market: Market, now_ms: int) -> None:
     """Fill (as maker, at their own price) the resting orders the last price has reached."""
     changes = Changes()
     last_prices: dict[tuple[str, str], Decimal] = {}

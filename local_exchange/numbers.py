@@ -39,7 +39,9 @@ def fmt_dp(value: Decimal | None, step: Decimal) -> str:
     """
     if value is None:
         return ""
-    places = max(0, -step.as_tuple().exponent)
+    exponent = step.as_tuple().exponent
+    assert isinstance(exponent, int), f"{step} is not a finite step"
+    places = max(0, -exponent)
     return f"{Decimal(value):.{places}f}"
 
 

@@ -75,7 +75,7 @@ def trading_category(p: Params) -> str:
     return category
 
 
-def instrument_of(market: "Market", category: str, p: Params) -> "Instrument":
+def instrument_of(market: Market, category: str, p: Params) -> Instrument:
     """The instrument named by the required ``symbol`` parameter."""
     symbol = _given(p.str("symbol", required=True))
     inst = market.instrument(category, symbol)
@@ -88,7 +88,7 @@ def is_multiple(value: Decimal, step: Decimal) -> bool:
     return step > 0 and value % step == 0
 
 
-def check_qty(inst: "Instrument", qty: Decimal, is_market: bool) -> None:
+def check_qty(inst: Instrument, qty: Decimal, is_market: bool) -> None:
     """qty must fit ``qtyStep`` and lie within ``[minOrderQty, maxOrderQty]``."""
     spot = inst.category == "spot"
     if not is_multiple(qty, inst.qty_step):
@@ -108,7 +108,7 @@ def check_qty(inst: "Instrument", qty: Decimal, is_market: bool) -> None:
                           f"order_qty:{int(qty * _SCALE)} > max_qty:{int(limit * _SCALE)}")
 
 
-def check_price(inst: "Instrument", price: Decimal) -> None:
+def check_price(inst: Instrument, price: Decimal) -> None:
     """price must be a multiple of ``tickSize``."""
     if not is_multiple(price, inst.tick_size):
         if inst.category == "spot":
@@ -117,7 +117,7 @@ def check_price(inst: "Instrument", price: Decimal) -> None:
                           f"{fmt(inst.tick_size)}")
 
 
-def check_notional(inst: "Instrument", value: Decimal) -> None:
+def check_notional(inst: Instrument, value: Decimal) -> None:
     if value < inst.min_notional:
         if inst.category == "spot":
             raise BybitError(SPOT_VALUE_TOO_LOW, "Order value exceeded lower limit")
@@ -136,7 +136,7 @@ class OrderRequest:
     """
 
     category: str
-    inst: "Instrument"
+    inst: Instrument
     side: str
     order_type: str
     qty: Decimal
@@ -148,7 +148,7 @@ class OrderRequest:
     last: Decimal
 
 
-def read_order_request(account: Account, market: "Market", p: Params, now_ms: int) -> OrderRequest:
+def read_order_request(account: Account, market: Market, p: Params, now_ms: int) -> OrderRequest:
     """Step 1 of :func:`place_order`: every parameter read and checked, in Bybit's order of complaints."""
     category = trading_category(p)
     inst = instrument_of(market, category, p)

@@ -14,12 +14,20 @@ observed forms in ``reference/errors.md``):
 """
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from typing import Any, Literal, overload
 
 from .errors import BybitError, param_error
 
 CATEGORIES = ("spot", "linear", "inverse", "option")
+
+# The getters below are named ``str``, ``int`` and ``bool``, so inside the class
+# those names mean the methods; annotations use these aliases for the types.
+_Str = builtins.str
+_Int = builtins.int
+_Bool = builtins.bool
 
 
 def missing(name: str) -> BybitError:
@@ -50,29 +58,40 @@ class Params:
     def raw(self, name: str) -> Any:
         return self.data.get(name)
 
+    @overload
+    def str(self, name: _Str, required: Literal[True], default: None = None,
+            choices: Iterable[_Str] | None = None) -> _Str: ...
+    @overload
+    def str(self, name: _Str, required: _Bool = False, *, default: _Str,
+            choices: Iterable[_Str] | None = None) -> _Str: ...
+    @overload
+    def str(self, name: _Str, required: _Bool = False, default: _Str | None = None,
+            choices: Iterable[_Str] | None = None) -> _Str | None: ...
+
     def str(
         self,
-        name: str,
-        required: bool = False,
-        default: str | None = None,
-        choices: Iterable[str] | None = None,
-    ) -> str | None:
+        name: _Str,
+        required: _Bool = False,
+        default: _Str | None = None,
+        choices: Iterable[_Str] | None = None,
+    ) -> _Str | None:
+        """A string parameter; numbers sent as JSON numbers are accepted as their text."""
         value = self.data.get(name)
         if value is None or value == "":
             if required:
                 raise missing(name)
             return default
-        if not isinstance(value, str):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not isinstance(value, _Str):
+            if isinstance(value, _Bool) or not isinstance(value, (_Int, float)):
                 raise invalid(name, "expected a string")
-            value = str(value)
+            value = _Str(value)
         if choices is not None:
             allowed = tuple(choices)
             if value not in allowed:
                 raise invalid(name, "one of " + ", ".join(allowed))
         return value
 
-    def category(self, allowed: Iterable[str] = CATEGORIES, default: str | None = None) -> str:
+    def category(self, allowed: Iterable[_Str] = CATEGORIES, default: _Str | None = None) -> _Str:
         """``category``, required unless a default is given; anything else is ``Illegal category``."""
         value = self.data.get("category")
         if value is None or value == "":
@@ -83,23 +102,34 @@ class Params:
             raise param_error("Illegal category")
         return value
 
+    @overload
+    def int(self, name: _Str, required: Literal[True], default: None = None,
+            lo: _Int | None = None, hi: _Int | None = None) -> _Int: ...
+    @overload
+    def int(self, name: _Str, required: _Bool = False, *, default: _Int,
+            lo: _Int | None = None, hi: _Int | None = None) -> _Int: ...
+    @overload
+    def int(self, name: _Str, required: _Bool = False, default: _Int | None = None,
+            lo: _Int | None = None, hi: _Int | None = None) -> _Int | None: ...
+
     def int(
         self,
-        name: str,
-        required: bool = False,
-        default: int | None = None,
-        lo: int | None = None,
-        hi: int | None = None,
-    ) -> int | None:
+        name: _Str,
+        required: _Bool = False,
+        default: _Int | None = None,
+        lo: _Int | None = None,
+        hi: _Int | None = None,
+    ) -> _Int | None:
+        """An integer parameter (``"50"`` or ``50``), optionally bounded to ``[lo, hi]``."""
         value = self.data.get(name)
         if value is None or value == "":
             if required:
                 raise missing(name)
             return default
-        if isinstance(value, bool):
+        if isinstance(value, _Bool):
             raise invalid(name, "expected an integer")
         try:
-            number = int(value) if not isinstance(value, float) else int(value)
+            number = _Int(value)
             if isinstance(value, float) and value != number:
                 raise ValueError
         except (TypeError, ValueError, OverflowError):
@@ -108,29 +138,35 @@ class Params:
             raise invalid(name, f"must be in [{lo}, {hi}]")
         return number
 
-    def decimal(self, name: str, required: bool = False, positive: bool = True) -> Decimal | None:
+    @overload
+    def decimal(self, name: _Str, required: Literal[True], positive: _Bool = True) -> Decimal: ...
+    @overload
+    def decimal(self, name: _Str, required: _Bool = False, positive: _Bool = True) -> Decimal | None: ...
+
+    def decimal(self, name: _Str, required: _Bool = False, positive: _Bool = True) -> Decimal | None:
         """A price or quantity, kept exact as :class:`~decimal.Decimal`."""
         value = self.data.get(name)
         if value is None or value == "":
             if required:
                 raise missing(name)
             return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, _Bool) or not isinstance(value, (_Str, _Int, float)):
             raise invalid(name, "expected a number as a string")
         try:
-            number = Decimal(str(value))
+            number = Decimal(_Str(value))
         except InvalidOperation:
             raise invalid(name, "expected a number as a string") from None
         if not number.is_finite() or (positive and number <= 0) or abs(number) > Decimal("1e15"):
             raise invalid(name, "expected a positive number" if positive else "expected a number")
         return number
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: _Str, default: _Bool = False) -> _Bool:
+        """``true``/``false`` (also ``1``/``0``, as JSON or text)."""
         value = self.data.get(name)
         if value is None or value == "":
             return default
-        if isinstance(value, bool):
+        if isinstance(value, _Bool):
             return value
-        if isinstance(value, (int, str)) and str(value).lower() in ("true", "1", "false", "0"):
-            return str(value).lower() in ("true", "1")
+        if isinstance(value, (_Int, _Str)) and _Str(value).lower() in ("true", "1", "false", "0"):
+            return _Str(value).lower() in ("true", "1")
         raise invalid(name, "expected true or false")

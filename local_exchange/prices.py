@@ -55,10 +55,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -135,14 +136,14 @@ class SubPath:
     low_so_far: np.ndarray
 
 
-def merge(parts: list[Candle]) -> Candle | None:
+def merge(parts: list[Candle | None]) -> Candle | None:
     """Aggregate consecutive candles: open first, high max, low min, close last, sums."""
-    parts = [p for p in parts if p is not None]
-    if not parts:
+    have = [p for p in parts if p is not None]
+    if not have:
         return None
     return (
-        parts[0][0], max(p[1] for p in parts), min(p[2] for p in parts), parts[-1][3],
-        sum(p[4] for p in parts), sum(p[5] for p in parts),
+        have[0][0], max(p[1] for p in have), min(p[2] for p in have), have[-1][3],
+        sum(p[4] for p in have), sum(p[5] for p in have),
     )
 
 
@@ -164,7 +165,7 @@ def candle_index(interval: str, t_ms: int) -> int:
         return (t_ms - EPOCH_MS) // (k * MINUTE_MS)
     if interval == "W":
         return (t_ms - WEEK0_MS) // (7 * DAY_MS)
-    d = datetime.fromtimestamp(t_ms / 1000, tz=timezone.utc)
+    d = datetime.fromtimestamp(t_ms / 1000, tz=UTC)
     return (d.year - 2020) * 12 + d.month - 1
 
 
@@ -176,7 +177,7 @@ def candle_start(interval: str, idx: int) -> int:
     if interval == "W":
         return WEEK0_MS + idx * 7 * DAY_MS
     year, month = 2020 + idx // 12, idx % 12 + 1
-    return int(datetime(year, month, 1, tzinfo=timezone.utc).timestamp() * 1000)
+    return int(datetime(year, month, 1, tzinfo=UTC).timestamp() * 1000)
 
 
 # ---------------------------------------------------------------- the model
@@ -327,15 +328,14 @@ class PriceModel:
         """One whole UTC day as a candle, or ``None`` before the instrument's launch."""
         kind = "mark" if kind == "mark" else "last"
         key = (inst.category, inst.symbol, day, kind)
-        got = self._day_candles.get(key, 0)
-        if got == 0:
-            if EPOCH_MS + (day + 1) * DAY_MS <= inst.launch_ms:
-                got = None
-            else:
-                m = self.minutes(inst, day, kind)
-                got = (int(m.open[0]), int(m.high.max()), int(m.low.min()), int(m.close[-1]),
-                       int(m.volume.sum()), int(m.turnover.sum()))
-            self._day_candles[key] = got
+        if key in self._day_candles:
+            return self._day_candles[key]
+        got: Candle | None = None
+        if EPOCH_MS + (day + 1) * DAY_MS > inst.launch_ms:
+            m = self.minutes(inst, day, kind)
+            got = (int(m.open[0]), int(m.high.max()), int(m.low.min()), int(m.close[-1]),
+                   int(m.volume.sum()), int(m.turnover.sum()))
+        self._day_candles[key] = got
         return got
 
     def interval_candles(self, inst: Instrument, day: int, k: int, kind: str = "last") -> Candles:
@@ -355,21 +355,21 @@ class PriceModel:
         inst = self._insts[(category, symbol)]
         day, i = divmod(minute, MINUTES_PER_DAY)
         m = self.minutes(inst, day, kind)
-        o, h, l, c = int(m.open[i]), int(m.high[i]), int(m.low[i]), int(m.close[i])
+        o, hi, lo, c = int(m.open[i]), int(m.high[i]), int(m.low[i]), int(m.close[i])
         n = STEPS_PER_MINUTE
-        if h == l:
+        if hi == lo:
             ticks = np.full(n, o, dtype=np.int64)
         else:
             rng = rng_for(self.seed, "sub", inst.family, minute, kind)   # shared by spot, perp, inverse
             a, b = sorted(int(x) for x in rng.choice(np.arange(1, n - 1), 2, replace=False))
             high_first = rng.random() < (0.7 if c < o else 0.3 if c > o else 0.5)
-            first, second = (h, l) if high_first else (l, h)
+            first, second = (hi, lo) if high_first else (lo, hi)
             xs = np.array([0, a, b, n - 1])
             ys = np.array([o, first, second, c], dtype=float)
             t = np.arange(n)
-            walk = np.cumsum(rng.standard_normal(n)) * ((h - l) * 0.35 / math.sqrt(n))
+            walk = np.cumsum(rng.standard_normal(n)) * ((hi - lo) * 0.35 / math.sqrt(n))
             noise = walk - np.interp(t, xs, walk[xs])          # zero at every anchor
-            ticks = np.clip(np.rint(np.interp(t, xs, ys) + noise), l, h).astype(np.int64)
+            ticks = np.clip(np.rint(np.interp(t, xs, ys) + noise), lo, hi).astype(np.int64)
             ticks[xs] = ys.astype(np.int64)
         return SubPath(ticks, np.maximum.accumulate(ticks), np.minimum.accumulate(ticks))
 

@@ -14,7 +14,8 @@ as ``cursor`` to get the next page.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -63,12 +64,12 @@ def time_window(p: Params, now: int) -> tuple[int, int]:
     """``startTime``/``endTime`` as Bybit reads them: at most 7 days; none given → last 7 days."""
     start = p.int("startTime", lo=0)
     end = p.int("endTime", lo=0)
-    if start is None and end is None:
-        return now - SEVEN_DAYS_MS, now + 1
-    if start is None:
-        start = end - SEVEN_DAYS_MS
     if end is None:
+        if start is None:
+            return now - SEVEN_DAYS_MS, now + 1
         end = start + SEVEN_DAYS_MS
+    elif start is None:
+        start = end - SEVEN_DAYS_MS
     if end < start:
         raise param_error("params error: endTime must not be earlier than startTime")
     if end - start > SEVEN_DAYS_MS:
@@ -228,6 +229,7 @@ async def positions(request: web.Request) -> web.Response:
         taker = account.fees["linear"].taker
         for pos in chosen:
             inst = market.instrument(category, pos.symbol)
+            assert inst is not None, "positions exist only on listed instruments"
             rows.append(pos.to_dict(inst, market.mark_price(category, pos.symbol, now), taker))
     indexed = list(enumerate(rows))
     page, cursor = paginate(indexed, lambda item: -item[0], limit, p.str("cursor"))

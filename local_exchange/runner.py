@@ -141,7 +141,7 @@ class LocalExchange:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> "LocalExchange":
+    def start(self) -> LocalExchange:
         """Start serving; returns once connections are accepted. Calling it again is harmless."""
         if self.running:
             return self
@@ -177,7 +177,7 @@ class LocalExchange:
         self._thread = None
         atexit.unregister(self.stop)
 
-    def __enter__(self) -> "LocalExchange":
+    def __enter__(self) -> LocalExchange:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

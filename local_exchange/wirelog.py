@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: Request headers copied into an entry (compared case-insensitively).
 SHOWN_HEADERS = (

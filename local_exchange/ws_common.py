@@ -58,7 +58,8 @@ import re
 import struct
 import time
 import uuid
-from typing import Any, Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -172,7 +173,7 @@ class Connection:
         self.frames_in = 0
         self.frames_out = 0
         self._request = request
-        self._transport: asyncio.Transport | None = request.transport if request is not None else None  # type: ignore[assignment]
+        self._transport: asyncio.Transport | None = request.transport if request is not None else None
 
     def __repr__(self) -> str:
         return f"<Connection {self.channel} {self.conn_id} {self.remote} topics={len(self.topics)}>"
@@ -425,7 +426,7 @@ async def serve(
                 break
             try:
                 msg = await ws.receive(timeout=remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             kind = msg.type
             if kind == WSMsgType.TEXT:

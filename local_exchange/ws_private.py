@@ -148,8 +148,8 @@ def expires_text(value: Any) -> str | None:
     return None
 
 
-def check_auth_args(args: Any, accounts: "Accounts", now: int, remote: str | None,
-                    allow_demo_remote: bool) -> tuple["Account | None", str]:
+def check_auth_args(args: Any, accounts: Accounts, now: int, remote: str | None,
+                    allow_demo_remote: bool) -> tuple[Account | None, str]:
     """Verify the ``args`` of an ``auth`` frame: ``(account, "")`` or ``(None, why)``.
 
     ``why`` is one of ``"params"`` (malformed), ``"expired"``, ``"key"`` (unknown key),
@@ -231,7 +231,7 @@ class PrivateSession:
 
     conn: Connection
     loop: asyncio.AbstractEventLoop
-    account: "Account | None" = None
+    account: Account | None = None
     topics: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     listening: bool = False
     closed: bool = False
@@ -354,7 +354,7 @@ class PrivateSession:
 # ---------------------------------------------------------------------------------------------
 # The route
 # ---------------------------------------------------------------------------------------------
-async def private_stream(request: web.Request) -> web.WebSocketResponse:
+async def private_stream(request: web.Request) -> web.StreamResponse:
     """``GET /v5/private`` (WebSocket upgrade): serve one private connection."""
     app = request.app
     loop = asyncio.get_running_loop()

@@ -66,10 +66,11 @@ from aiohttp import web
 from .clock import now_ms
 from .feeds import TICK_OFFSET_MS, Feeds, parse_topic
 from .state import FEEDS, MARKET
+from .ws_common import PUBLIC_CHANNELS, REPLY_DELAY_S, Connection, error_reply, serve, subscribe_reply
+from .ws_common import setup as setup_ws
 
 #: The clock that ticks this application's feeds (set by :func:`setup`).
 FEED_CLOCK: web.AppKey[FeedClock] = web.AppKey("feed_clock")
-from .ws_common import PUBLIC_CHANNELS, REPLY_DELAY_S, Connection, error_reply, serve, setup as setup_ws, subscribe_reply
 
 __all__ = ["setup", "handle", "FeedClock", "SPOT_ARGS_PER_REQUEST", "OPTION_TOPICS_PER_CONNECTION",
            "ARGS_CHARS_PER_CONNECTION"]

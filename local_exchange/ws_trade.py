@@ -60,7 +60,8 @@ import asyncio
 import logging
 import uuid
 from collections import OrderedDict, deque
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -69,8 +70,17 @@ from bybit_spec.topics import STREAM_PATHS
 from . import matching
 from .auth import DEFAULT_RECV_WINDOW, FUTURE_TOLERANCE_MS, demo_key_refused
 from .clock import now_ms
-from .errors import (INVALID_KEY, OP_NOT_FOUND, PARAM_ERROR, SERVER_ERROR, SIGN_ERROR, TOO_MANY_VISITS,
-                     BybitError, sign_error, timestamp_error)
+from .errors import (
+    INVALID_KEY,
+    OP_NOT_FOUND,
+    PARAM_ERROR,
+    SERVER_ERROR,
+    SIGN_ERROR,
+    TOO_MANY_VISITS,
+    BybitError,
+    sign_error,
+    timestamp_error,
+)
 from .params import Params
 from .state import ACCOUNTS, CONFIG, LIMITS, MARKET
 from .ws_common import Connection, serve
@@ -97,12 +107,12 @@ BATCH_LIMIT = {"spot": 10}          # orders per batch; every other category: 20
 DEFAULT_BATCH_LIMIT = 20
 
 #: single-order ops -> (matching function, the REST path whose rate limit they share)
-SINGLE_OPS: dict[str, tuple[Callable[..., "Order"], str]] = {
+SINGLE_OPS: dict[str, tuple[Callable[..., Order], str]] = {
     "order.create": (matching.place_order, "/v5/order/create"),
     "order.amend": (matching.amend_order, "/v5/order/amend"),
     "order.cancel": (matching.cancel_order, "/v5/order/cancel"),
 }
-BATCH_OPS: dict[str, tuple[Callable[..., "Order"], str]] = {
+BATCH_OPS: dict[str, tuple[Callable[..., Order], str]] = {
     "order.create-batch": (matching.place_order, "/v5/order/create-batch"),
     "order.amend-batch": (matching.amend_order, "/v5/order/amend-batch"),
     "order.cancel-batch": (matching.cancel_order, "/v5/order/cancel-batch"),
@@ -158,7 +168,7 @@ class TradeSession:
     def __init__(self, conn: Connection, app: web.Application) -> None:
         self.conn = conn
         self.app = app
-        self.account: "Account | None" = None
+        self.account: Account | None = None
         self.req_ids: OrderedDict[str, None] = OrderedDict()
         self.outbox: deque[tuple[float, dict]] = deque()
         self.sender: asyncio.Task | None = None
@@ -235,6 +245,7 @@ class TradeSession:
             if why == "demo":
                 return auth_reply(self.conn, frame, INVALID_KEY, demo_key_refused().message)
             if why == "sign":
+                assert isinstance(args, list), "a signature error means args held a key, expires and signature"
                 text = f"GET/realtime{expires_text(args[1])}"
                 return auth_reply(self.conn, frame, SIGN_ERROR, sign_error(text).message)
             return auth_reply(self.conn, frame, PARAM_ERROR, "Params Error")
@@ -368,7 +379,7 @@ def _batch_item(op: str, category: str, symbol: Any, order_id: str, link_id: str
 # ---------------------------------------------------------------------------------------------
 # The route
 # ---------------------------------------------------------------------------------------------
-async def trade_stream(request: web.Request) -> web.WebSocketResponse:
+async def trade_stream(request: web.Request) -> web.StreamResponse:
     """``GET /v5/trade`` (WebSocket upgrade): serve one order-entry connection."""
     app = request.app
 

@@ -6,6 +6,7 @@ import time
 import pytest
 import requests
 from aiohttp import web
+from waiting import until
 
 from helpers import signing
 from local_exchange import envelope
@@ -15,7 +16,6 @@ from local_exchange.errors import BybitError
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from local_exchange.state import ACCOUNTS, PARAMS
-from waiting import until
 
 routes = web.RouteTableDef()
 

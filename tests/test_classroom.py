@@ -25,8 +25,10 @@ import pytest
 import requests
 from pybit.exceptions import InvalidRequestError
 from pybit.unified_trading import HTTP
+from waiting import until
 
 from helpers import config, connect
+from helpers.signing import signed_headers, websocket_auth_args
 from local_exchange import __main__ as cli
 from local_exchange import classroom
 from local_exchange.auth import authenticate
@@ -35,8 +37,6 @@ from local_exchange.errors import BybitError
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from local_exchange.state import ACCOUNTS, WS_CONNECTIONS
-from helpers.signing import signed_headers, websocket_auth_args
-from waiting import until
 
 STUDENTS = 30
 TIMEOUT = 5.0
@@ -404,7 +404,8 @@ def test_each_student_has_their_own_wallet(room):
     assert Decimal(alice_wallet["totalInitialMargin"]) > 0       # Alice's order holds margin
     assert Decimal(bob_wallet["totalInitialMargin"]) == 0
     # (totals count BTC and ETH at live prices, so compare Bob's coins themselves)
-    coins = lambda wallet: {c["coin"]: (c["walletBalance"], c["locked"], c["totalOrderIM"]) for c in wallet["coin"]}
+    def coins(wallet):
+        return {c["coin"]: (c["walletBalance"], c["locked"], c["totalOrderIM"]) for c in wallet["coin"]}
     assert coins(bob_wallet) == coins(fresh)
 
 

@@ -1,15 +1,13 @@
 """helpers.connect.websocket(): the local exchange through pybit, each environment's address, the guards."""
 from __future__ import annotations
 
-import time
-
 import pybit._websocket_stream as pybit_stream
 import pytest
 from pybit.unified_trading import WebSocket, WebSocketTrading
+from waiting import until
 
 from helpers import connect, stream, topics
 from helpers.orderbook import OrderBook
-from waiting import until
 
 KEY = "AbCdEfGhIjKlMnOpQr"
 SECRET = "0123456789abcdef0123456789abcdef0123"

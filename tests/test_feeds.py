@@ -14,8 +14,16 @@ import pytest
 from local_exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
 from local_exchange.clock import now_ms
 from local_exchange.feeds import (
-    BOOK_DEPTHS, LEVEL1_RESEND_MS, BookFeed, Feeds, KlineFeed, LiquidationFeed, TickerFeed, TradeFeed,
-    liquidations, parse_topic,
+    BOOK_DEPTHS,
+    LEVEL1_RESEND_MS,
+    BookFeed,
+    Feeds,
+    KlineFeed,
+    LiquidationFeed,
+    TickerFeed,
+    TradeFeed,
+    liquidations,
+    parse_topic,
 )
 from local_exchange.market import Market
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 from aiohttp import web
 from pybit.unified_trading import HTTP
+from waiting import DEADLINE_S, until
 
 from helpers import signing
 from local_exchange import app as exchange_app
@@ -22,7 +23,6 @@ from local_exchange.limits import BYBIT, TEACHING, Profile, RateLimiter, describ
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from local_exchange.state import LIMITS
-from waiting import DEADLINE_S, until
 
 routes = web.RouteTableDef()
 

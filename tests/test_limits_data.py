@@ -6,7 +6,6 @@ import pytest
 from helpers import limits
 from local_exchange import limits as exchange_limits
 
-
 # Bybit's numbers, copied by hand from reference/rate-limits.md ("Rate Limit Rules"), not from the code:
 # (method, path, category, requests per second).
 REFERENCE = [

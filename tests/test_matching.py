@@ -12,9 +12,9 @@ from fractions import Fraction
 
 import pytest
 
-from local_exchange.accounts import Accounts, Account, TEST_FUNDS
+from local_exchange.accounts import TEST_FUNDS, Account, Accounts
 from local_exchange.errors import BybitError
-from local_exchange.matching import place_order, cancel_order, amend_order, set_leverage, cancel_all
+from local_exchange.matching import amend_order, cancel_all, cancel_order, place_order, set_leverage
 from local_exchange.params import Params
 
 NOW = 1_760_000_000_000

@@ -28,9 +28,9 @@ def test_rate_limit_timeline_draws_budget_refusals_limit_and_waits():
     ax = fig.axes[0]
     step = ax.lines[0]
     assert list(step.get_ydata()) == [2, 1, 0, 2]
-    crosses = [l for l in ax.lines if l.get_marker() == "x"]
+    crosses = [line for line in ax.lines if line.get_marker() == "x"]
     assert len(crosses) == 1 and to_hex(crosses[0].get_color()) == plots.REFUSED
-    assert any(l.get_linestyle() == "--" and list(l.get_ydata()) == [3, 3] for l in ax.lines)
+    assert any(line.get_linestyle() == "--" and list(line.get_ydata()) == [3, 3] for line in ax.lines)
     assert len(ax.patches) == 1                 # one waiting band
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "X-Bapi-Limit = 3" in labels and "refused" in labels
@@ -42,7 +42,7 @@ def test_rate_limit_timeline_needs_columns():
 
 
 def test_guard_comparison_hatches_extrapolated_rows():
-    extrapolated = "sleep(2) (extrapolated from 4)"  # noqa: a strategy's label, nothing sleeps
+    extrapolated = "sleep(2) (extrapolated from 4)"  # a strategy's label, nothing sleeps
     runs = pd.DataFrame({"strategy": ["limiter", extrapolated], "requests": [300, 300],
                          "seconds": [6.0, 600.0], "errors": [0, 0]})
     fig = plots.guard_comparison(runs)
@@ -57,7 +57,7 @@ def test_guard_comparison_hatches_extrapolated_rows():
 def test_progress_lines_end_at_the_count():
     fig = plots.progress({"a": [0.1, 0.2, 0.3], "b": [2.0, 4.0]})
     ax = fig.axes[0]
-    assert [l.get_ydata()[-1] for l in ax.lines] == [3, 2]
+    assert [line.get_ydata()[-1] for line in ax.lines] == [3, 2]
 
 
 def test_polling_vs_websocket_bars():
@@ -72,7 +72,7 @@ def test_polling_vs_websocket_bars():
 def test_latency_histogram_shares_bins_and_marks_medians():
     fig = plots.latency_histogram({"ws": [1.0, 1.5, 2.0], "rest": [40.0, 60.0, 80.0, 100.0]}, bins=10)
     ax = fig.axes[0]
-    medians = sorted(l.get_xdata()[0] for l in ax.lines)
+    medians = sorted(line.get_xdata()[0] for line in ax.lines)
     assert medians == [1.5, 70.0]
     assert sum(p.get_height() for p in ax.patches) == 7
     assert "median 70.0 ms" in " ".join(t.get_text() for t in ax.get_legend().get_texts())

@@ -50,10 +50,11 @@ def test_compare_rejects_bad_window():
 
 
 def test_compare_live_short_window():
-    from local_exchange.runner import LocalExchange
-    from helpers.connect import LocalWebSocket
-    from helpers import stream, urls
     from pybit.unified_trading import HTTP
+
+    from helpers import stream, urls
+    from helpers.connect import LocalWebSocket
+    from local_exchange.runner import LocalExchange
 
     with LocalExchange().start() as exchange:
         session = HTTP()

@@ -92,11 +92,11 @@ def test_live_path_stays_inside_its_minute_candle(market: Market) -> None:
     for minute in range(3_000_000, 3_000_020):
         day, i = divmod(minute, 1440)
         m = market.prices.minutes(inst, day)
-        o, h, l, c = int(m.open[i]), int(m.high[i]), int(m.low[i]), int(m.close[i])
+        o, h, lo, c = int(m.open[i]), int(m.high[i]), int(m.low[i]), int(m.close[i])
         t0 = EPOCH_MS + minute * MINUTE_MS
         path = [market.prices.ticks_at(inst, t0 + k * STEP_MS) for k in range(STEPS_PER_MINUTE)]
         assert path[0] == o and path[-1] == c
-        assert min(path) == l and max(path) == h       # touches both extremes, never leaves them
+        assert min(path) == lo and max(path) == h       # touches both extremes, never leaves them
 
 
 def test_minutes_join_across_midnight(market: Market) -> None:

@@ -125,7 +125,8 @@ def test_tickers_shapes() -> None:
 def test_kline_family_shapes_and_defaults() -> None:
     k, mk, ik, spot = run(("/v5/market/kline", {"symbol": "BTCUSDT", "interval": "1"}),
                           ("/v5/market/mark-price-kline", {"symbol": "BTCUSDT", "interval": "60", "limit": "3"}),
-                          ("/v5/market/index-price-kline", {"category": "inverse", "symbol": "BTCUSD", "interval": "D", "limit": "2"}),
+                          ("/v5/market/index-price-kline",
+                           {"category": "inverse", "symbol": "BTCUSD", "interval": "D", "limit": "2"}),
                           ("/v5/market/kline", {"category": "spot", "symbol": "ETHUSDT", "interval": "W", "limit": "1000"}))
     assert k["result"]["category"] == "linear" and set(k["result"]) == {"category", "symbol", "list"}
     rows = k["result"]["list"]
@@ -140,7 +141,8 @@ def test_orderbook_limits() -> None:
     lin, spot, opt, deep = run(
         ("/v5/market/orderbook", {"category": "linear", "symbol": "BTCUSDT"}),
         ("/v5/market/orderbook", {"category": "spot", "symbol": "BTCUSDT"}),
-        ("/v5/market/orderbook", {"category": "option", "symbol": MARKET_FOR_TESTS.instruments("option")[0].symbol, "limit": "25"}),
+        ("/v5/market/orderbook",
+         {"category": "option", "symbol": MARKET_FOR_TESTS.instruments("option")[0].symbol, "limit": "25"}),
         ("/v5/market/orderbook", {"category": "linear", "symbol": "ETHUSDT", "limit": "1000"}))
     r = lin["result"]
     assert set(r) == {"s", "b", "a", "ts", "u", "seq", "cts"}
@@ -164,7 +166,8 @@ def test_recent_trades_limits_and_fields() -> None:
 def test_funding_and_open_interest() -> None:
     fund, oi, oi2 = run(("/v5/market/funding/history", {"category": "linear", "symbol": "ETHUSDT"}),
                         ("/v5/market/open-interest", {"category": "linear", "symbol": "ETHUSDT", "intervalTime": "5min"}),
-                        ("/v5/market/open-interest", {"category": "inverse", "symbol": "BTCUSD", "intervalTime": "1d", "limit": "2"}))
+                        ("/v5/market/open-interest",
+                         {"category": "inverse", "symbol": "BTCUSD", "intervalTime": "1d", "limit": "2"}))
     assert len(fund["result"]["list"]) == 200
     assert set(fund["result"]["list"][0]) == {"symbol", "fundingRate", "fundingRateTimestamp"}
     assert set(oi["result"]) == {"symbol", "category", "list", "nextPageCursor"} and len(oi["result"]["list"]) == 50
@@ -216,7 +219,6 @@ def test_option_orderbook_limit_max_is_25() -> None:
 def test_one_symbol_tickers_bytes_are_those_of_the_plain_envelope(monkeypatch: pytest.MonkeyPatch) -> None:
     """The single-symbol reply is written around cached bytes; it must equal ``envelope.ok`` of the rows."""
     import local_exchange.routes_market as routes_market
-
     from local_exchange.clock import now_ms
 
     t = now_ms()                                   # frozen for the handler and both envelopes

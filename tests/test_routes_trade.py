@@ -231,8 +231,8 @@ def _real_exchange():
 
 
 def test_pybit_trades_on_the_real_exchange():
-    from pybit.unified_trading import HTTP
     from pybit.exceptions import InvalidRequestError
+    from pybit.unified_trading import HTTP
 
     ex = _real_exchange()
     with ex.start():

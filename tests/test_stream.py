@@ -5,10 +5,10 @@ import threading
 import time
 
 import pytest
+from waiting import DEADLINE_S
 
 from helpers import stream
 from helpers.stream import Collector, RawRouter, StreamTimeout, collect, messages
-from waiting import DEADLINE_S
 
 
 class FakeWebSocket:

@@ -14,6 +14,7 @@ import time
 import pytest
 import websocket
 from aiohttp import web
+from waiting import DEADLINE_S, until
 
 from local_exchange import ws_common
 from local_exchange.runner import LocalExchange
@@ -21,7 +22,6 @@ from local_exchange.settings import ExchangeConfig
 from local_exchange.state import CONFIG, WIRE, WS_CONNECTIONS
 from local_exchange.wirelog import WireLog
 from local_exchange.ws_common import Connection, error_reply, pong_reply, subscribe_reply, text_frame
-from waiting import DEADLINE_S, until
 
 CHANNELS = ("spot", "linear", "inverse", "option", "private", "trade")
 

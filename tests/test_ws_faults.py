@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from waiting import until
 
 from helpers import connect, stream, topics
+from helpers.orderbook import OrderBook
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import ExchangeConfig
-from helpers.orderbook import OrderBook
-from waiting import until
 
 
 @pytest.fixture
@@ -115,9 +115,11 @@ def test_collection_ends_by_timeout_when_the_server_dies_mid_collection(exchange
     ws = connect.websocket("linear", retries=2)
     started = time.monotonic()
     try:
-        def kill_after_first(message, done=[]):
-            if not done:
-                done.append(True)
+        killed: list[bool] = []
+
+        def kill_after_first(message):
+            if not killed:
+                killed.append(True)
                 exchange["ex"].stop()
 
         with pytest.raises(stream.StreamTimeout) as info:

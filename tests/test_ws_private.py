@@ -14,20 +14,21 @@ import json
 import queue
 import re
 import time
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import aiohttp
 import pytest
 from pybit.unified_trading import HTTP, WebSocket
+from waiting import DEADLINE_S, until, until_async
 
+from helpers.signing import json_body, signed_headers, websocket_auth_args
+from local_exchange.clock import now_ms
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import ExchangeConfig
-from local_exchange.clock import now_ms
 from local_exchange.state import ACCOUNTS, MARKET, WS_CONNECTIONS
 from local_exchange.ws_private import FAST_FIELDS, build_messages, parse_topic
-from helpers.signing import json_body, signed_headers, websocket_auth_args
-from waiting import DEADLINE_S, until, until_async
 
 TIMEOUT = 5.0
 _keys = itertools.count(1)

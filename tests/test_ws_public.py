@@ -4,18 +4,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 import pytest
 import websocket
 from pybit.unified_trading import WebSocket
+from waiting import DEADLINE_S, until
 
 from local_exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
 from local_exchange.runner import LocalExchange
 from local_exchange.settings import ExchangeConfig
 from local_exchange.state import FEEDS, MARKET
-from waiting import DEADLINE_S, until
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,23 @@ import pytest
 from pybit.unified_trading import WebSocketTrading
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_ws_private import (MARKET_BUY, TIMEOUT, auth_frame, local, new_account, recv,  # noqa: E402
-                             recv_until, rest_post, run, signed_in, start_exchange, ws_url)
+from test_ws_private import (  # noqa: E402
+    MARKET_BUY,
+    TIMEOUT,
+    auth_frame,
+    local,
+    new_account,
+    recv,
+    recv_until,
+    rest_post,
+    run,
+    signed_in,
+    start_exchange,
+    ws_url,
+)
 
-from local_exchange.state import ACCOUNTS  # noqa: E402
 from helpers.signing import websocket_auth_args  # noqa: E402
+from local_exchange.state import ACCOUNTS  # noqa: E402
 
 HEADER_KEYS = ["X-Bapi-Limit", "X-Bapi-Limit-Status", "X-Bapi-Limit-Reset-Timestamp", "Traceid", "Timenow"]
 FAR_BELOW = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Limit",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable
+from collections.abc import Callable
 
 DEADLINE_S = 20.0   # only a broken test waits this long
 POLL_S = 0.01
