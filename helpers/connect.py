@@ -49,6 +49,7 @@ from typing import Any
 import pybit
 from pybit.unified_trading import HTTP, WebSocket, WebSocketTrading
 
+from bybit_spec.topics import PUBLIC_CHANNELS
 from local_exchange.settings import ExchangeConfig
 
 from . import config, logs, stream, urls
@@ -264,7 +265,7 @@ def session_info() -> dict[str, str]:
 WS_CHANNELS: tuple[str, ...] = urls.CHANNELS
 """Channels :func:`websocket` accepts: ``spot``, ``linear``, ``inverse``, ``option``, ``private``, ``trade``."""
 
-PUBLIC_WS_CHANNELS: tuple[str, ...] = ("spot", "linear", "inverse", "option")
+PUBLIC_WS_CHANNELS: tuple[str, ...] = PUBLIC_CHANNELS
 
 WS_DEFAULTS: dict[str, Any] = {
     "restart_on_error": True,     # reconnect and resubscribe after a dropped connection (pybit's default)

@@ -48,6 +48,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bybit_spec import errors
+
 from . import config, signing, urls
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
@@ -383,12 +385,12 @@ def check_clock(skew_ms: float | None, round_trip_ms: float = 0.0) -> Finding:
 # -- the key: valid here, and if not, where? -----------------------------------------------------
 
 KEY_CODES: dict[int, str] = {
-    10003: "API key is invalid: this environment does not know the key",
-    10004: "the key is known here, but the signature does not match: the secret is not this key's",
-    10002: "the timestamp was refused (see the clock check)",
-    10005: "permission denied for this key",
-    10010: "the key is bound to other IP addresses than this computer's",
-    33004: "the key has expired",
+    errors.INVALID_KEY: "API key is invalid: this environment does not know the key",
+    errors.SIGN_ERROR: "the key is known here, but the signature does not match: the secret is not this key's",
+    errors.TIMESTAMP_ERROR: "the timestamp was refused (see the clock check)",
+    errors.PERMISSION_DENIED: "permission denied for this key",
+    errors.UNMATCHED_IP: "the key is bound to other IP addresses than this computer's",
+    errors.API_KEY_EXPIRED: "the key has expired",
 }
 
 

@@ -52,6 +52,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from bybit_spec.topics import STREAM_PATHS
+
 from . import envelope, ws_common, ws_public
 from .auth import authenticate, is_loopback
 from .clock import now_ms
@@ -77,7 +79,7 @@ from .wirelog import WireLog, printable
 log = logging.getLogger("local_exchange")
 
 SWEEP_INTERVAL_S = 0.1
-WEBSOCKET_PATHS = ("/v5/private", "/v5/trade")
+WEBSOCKET_PATHS = (STREAM_PATHS["private"], STREAM_PATHS["trade"])
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -66,6 +66,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bybit_spec.topics import PUBLIC_CHANNELS  # re-exported for ws_public
 
 from .clock import now_ms
+from .encoding import encode  # re-exported: the stream modules encode through here
 from .state import CONFIG, WIRE, WS_CONNECTIONS
 from .wirelog import mask_key
 
@@ -95,25 +96,10 @@ SLOW_CLIENT_BYTES = 8 * 1024 * 1024
 #: Largest frame a client may send (Bybit caps a subscribe's args at 21,000 characters).
 MAX_CLIENT_FRAME = 1024 * 1024
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_dumps_ascii = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
 _PACK_SHORT = struct.Struct("!BB").pack
 _PACK_MEDIUM = struct.Struct("!BBH").pack
 _PACK_LONG = struct.Struct("!BBQ").pack
 _XID_ALPHABET = "0123456789abcdefghijklmnopqrstuv"
-
-
-def encode(obj: Any) -> bytes:
-    """``obj`` as compact UTF-8 JSON, the way Bybit writes its frames.
-
-    A string holding a lone surrogate (``"\\ud800"`` is valid JSON, and a reply may
-    echo what a client sent) has no UTF-8 form; such an object is written with
-    ASCII ``\\u`` escapes instead, which every JSON reader decodes to the same value.
-    """
-    try:
-        return _dumps(obj).encode()
-    except UnicodeEncodeError:
-        return _dumps_ascii(obj).encode()
 
 
 def text_frame(payload: bytes) -> bytes:
