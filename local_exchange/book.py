@@ -9,7 +9,11 @@ same way every time. For a symbol and a 100 ms time bucket:
   hash of (seed, symbol, price, epoch), where a level's *epoch* advances every
   1-5 seconds at a pace and phase of its own. So between two buckets only a few
   levels change, as on a real exchange, and a WebSocket feed of deltas stays small;
-* sizes are skewed (many small levels, a few large) and grow with distance from the top.
+* sizes are skewed (many small levels, a few large) and depend on the level's own
+  price and epoch only, not on its distance from the top: when the price moves,
+  the levels it does not cross keep their sizes, so a delta carries the levels
+  the move crossed or uncovered and the few re-quoted ones (see
+  ``benchmarks/book_deltas.py``), not the whole book.
 
 The hash is SplitMix64 computed on numpy ``uint64`` arrays (wrap-around
 arithmetic), so a 200-level side costs a few microseconds.
@@ -123,7 +127,7 @@ def _side(key: int, best: int, direction: int, bucket: int, depth: int, base_lot
     present = (h2 % np.uint64(100) < np.uint64(78)) | (offsets == 0)
     u = ((h2 >> _S11).astype(np.float64) + 0.5) * _INV53
     # sizes: skewed (many small, a few large), growing with the distance from the top
-    lots = 1 + np.floor(base_lots * (0.1 + 2.5 * u * u) * (1.0 + offsets / 25.0)).astype(np.int64)
+    lots = 1 + np.floor(base_lots * (0.1 + 2.5 * u * u)).astype(np.int64)
     return prices[present][:depth], lots[present][:depth]
 
 

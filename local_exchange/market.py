@@ -134,6 +134,7 @@ class Market:
         self._index: dict[tuple[str, str], Instrument] = {}
         self._fmt: dict[tuple[str, str], _Fmt] = {}
         self._key: dict[tuple[str, str], int] = {}
+        self._reference: dict[tuple[str, str, int], int] = {}
         for cat, insts in self._by_cat.items():
             for inst in insts:
                 k = (cat, inst.symbol)
@@ -239,11 +240,26 @@ class Market:
 
     # ------------------------------------------------------------ order book
 
+    def _reference_ticks(self, inst: Instrument, t_ms: int) -> int:
+        """The price at the start of ``t_ms``'s UTC day: what sets the typical size of a book level.
+
+        Sizes scale with it (a level holds about ``level_usd`` of value), and it
+        changes once a day, so a tick of the live price does not re-size every level.
+        """
+        day_start = t_ms - (t_ms - EPOCH_MS) % DAY_MS
+        key = (inst.category, inst.symbol, day_start)
+        ticks = self._reference.get(key)
+        if ticks is None:
+            if len(self._reference) > 4096:
+                self._reference.clear()
+            ticks = self._reference[key] = self.prices.ticks_at(inst, max(day_start, inst.launch_ms))
+        return ticks
+
     def raw_book(self, category: str, symbol: str, t_ms: int, depth: int) -> RawBook:
         """The book at ``t_ms`` as integer arrays (ticks, lots): what :meth:`book` is made from."""
         inst = self._index[(category, symbol)]
         center = self.mark_ticks(inst, t_ms) if category == "option" else self.last_ticks(inst, t_ms)
-        price = center * inst.tick_float
+        price = self._reference_ticks(inst, t_ms) * inst.tick_float
         base_lots = max(1.0, inst.level_usd / max(price, 1e-12) / float(inst.qty_step))
         if category == "option":
             base_lots = max(1.0, 20.0 / float(inst.qty_step))

@@ -203,3 +203,31 @@ def test_instruments_paging_and_items(market: Market) -> None:
     info = instrument_info(market.instrument("linear", "BTCUSDT"))
     assert info["priceFilter"]["tickSize"] == "0.10" and info["priceScale"] == "2"
     assert info["lotSizeFilter"]["qtyStep"] == "0.001" and info["fundingInterval"] == 480
+
+
+def _levels_changed(old: dict[int, int], new: dict[int, int]) -> int:
+    return sum(1 for t, n in new.items() if old.get(t) != n) + sum(1 for t in old if t not in new)
+
+
+def test_book_levels_persist_so_deltas_stay_small(market: Market) -> None:
+    """A level keeps its size from one 100 ms bucket to the next unless it is itself re-quoted.
+
+    A tick of the price must not re-size the whole book (a delta would then carry
+    every level, contradicting "only the levels that changed").
+    """
+    kept = resized = 0
+    per_delta = []
+    previous = None
+    for k in range(300):
+        raw = market.raw_book("linear", "ETHUSDT", NOW + k * 100, 50)
+        sides = (dict(zip(raw.bid_ticks.tolist(), raw.bid_lots.tolist())),
+                 dict(zip(raw.ask_ticks.tolist(), raw.ask_lots.tolist())))
+        if previous is not None:
+            per_delta.append(sum(_levels_changed(o, n) for o, n in zip(previous, sides)))
+            for old, new in zip(previous, sides):
+                for price in old.keys() & new.keys():
+                    kept += old[price] == new[price]
+                    resized += old[price] != new[price]
+        previous = sides
+    assert resized < 0.1 * (kept + resized)
+    assert sorted(per_delta)[len(per_delta) // 2] < 40   # the median delta: well under the 100 levels of the book
