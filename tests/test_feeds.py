@@ -22,6 +22,7 @@ from local_exchange.feeds import (
     LiquidationFeed,
     TickerFeed,
     TradeFeed,
+    liquidation_chance,
     liquidations,
     parse_topic,
 )
@@ -303,7 +304,10 @@ def test_liquidations_are_deterministic_and_occasional(market):
     slots = range(T0 // 500, T0 // 500 + 4000)
     found = [liquidations(market, "linear", "BTCUSDT", s) for s in slots]
     hit = [x for x in found if x]
-    assert 40 < len(hit) < 250                       # about 3 % of slots
+    chance = liquidation_chance(market.instrument("linear", "BTCUSDT"))
+    assert 0.3 < chance < 0.45 and abs(len(hit) / len(found) - chance) < 0.03
+    quiet = liquidation_chance(market.instrument("linear", "XLMUSDT"))
+    assert quiet < 0.05                              # a small coin stays quiet for seconds at a time
     again = Market(7)
     assert hit[:5] == [liquidations(again, "linear", "BTCUSDT", s) for s in slots if found[s - slots[0]]][:5]
     for items in hit:
