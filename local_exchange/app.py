@@ -52,6 +52,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from bybit_spec.rest_paths import REST_PATHS
 from bybit_spec.topics import STREAM_PATHS
 
 from . import envelope, ws_common, ws_public
@@ -144,10 +145,22 @@ def _json(payload: bytes, status: int = 200, headers: dict[str, str] | None = No
 
 
 def not_found(method: str, path: str, allowed: Iterable[str] = ()) -> web.Response:
-    """HTTP 404 with an envelope that says what was wrong (unknown path, or wrong method)."""
+    """An envelope that says what was wrong: an unknown path, a wrong method, or a path only Bybit serves.
+
+    A path Bybit's docs list (:data:`bybit_spec.rest_paths.REST_PATHS`) that the
+    local exchange does not serve is no typo of the learner's, so it answers
+    HTTP 200 with retCode 10017 and a message that says so: pybit shows the
+    ``retMsg`` of a 200 reply in its error, while a 404 reaches the learner only
+    as "HTTP status code is not 200." (Bybit itself serves such a path: this
+    answer is the local exchange's own.) A path nobody serves gets HTTP 404, as on Bybit.
+    """
     allowed = sorted(m for m in allowed if m != "HEAD")
     if allowed:
         message = f"Route not found. {method} {path} is not served; use {' or '.join(allowed)}."
+    elif path in REST_PATHS:
+        message = (f"Route not found. {REST_PATHS[path]} {path} is served by Bybit, not by the local exchange: "
+                   "try it with BYBIT_ENV=testnet (or demo) and your keys.")
+        return _json(envelope_bytes(ROUTE_NOT_FOUND, message))
     else:
         message = f"Route not found. No such path: {path}"
     return _json(envelope_bytes(ROUTE_NOT_FOUND, message), status=404)

@@ -6,9 +6,10 @@ import time
 import pytest
 import requests
 from aiohttp import web
+from pybit.exceptions import InvalidRequestError
 from waiting import until
 
-from helpers import signing
+from helpers import connect, signing
 from local_exchange import envelope
 from local_exchange.accounts import Accounts
 from local_exchange.app import create_app
@@ -103,6 +104,23 @@ def test_unknown_path_is_404_with_envelope(exchange):
         reply = requests.get(exchange.url + path)
         assert reply.status_code == 404, path
         assert reply.json()["retCode"] == 10017 and path in reply.json()["retMsg"]
+
+
+def test_a_path_only_bybit_serves_says_so_instead_of_looking_like_a_typo(exchange):
+    for method, path in (("GET", "/v5/earn/product"), ("POST", "/v5/spread/order/create"), ("GET", "/v5/broker/earnings-info")):
+        reply = requests.request(method, exchange.url + path)
+        assert reply.status_code == 200, path                # so pybit shows the message (it hides a 404's body)
+        data = reply.json()
+        assert data["retCode"] == 10017 and data["result"] == {}
+        assert f"{method} {path} is served by Bybit, not by the local exchange" in data["retMsg"]
+        assert "BYBIT_ENV=testnet" in data["retMsg"]
+
+
+def test_a_learner_calling_an_unserved_pybit_method_reads_why():
+    with pytest.raises(InvalidRequestError) as caught:
+        connect.http().get_earn_product_info(category="FlexibleSaving")
+    assert caught.value.status_code == 10017
+    assert "served by Bybit, not by the local exchange" in caught.value.message
 
 
 def test_wrong_method_is_404_naming_the_right_one(exchange):
