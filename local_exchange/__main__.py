@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="accept the built-in demo key from other machines too (by default only from this one).")
     parser.add_argument("--wire-log-size", type=int, default=500,
                         help="how many requests GET /local/wire remembers (default 500).")
+    parser.add_argument("--routes", nargs="?", const="-", metavar="FILE",
+                        help="print which of Bybit's REST paths the local exchange serves, and exit; "
+                             "with FILE (e.g. README.md), rewrite the list in that file instead.")
     room = parser.add_argument_group(
         "classroom", "one account per student, each with its own random key pair, wallet, orders and rate limits")
     room.add_argument("--accounts", type=int, metavar="N",
@@ -137,9 +140,27 @@ def banner(exchange: LocalExchange, args: argparse.Namespace, students: Sequence
     return "\n".join(lines)
 
 
+def print_routes(target: str) -> int:
+    """``--routes``: the served-routes table on stdout, or rewritten into ``target``'s block."""
+    from . import served
+
+    if target == "-":
+        print(served.coverage_markdown())
+        return 0
+    try:
+        changed = served.rewrite_block(Path(target))
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{target}: " + ("the served-routes list was rewritten" if changed else "already current"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.routes is not None:
+        return print_routes(args.routes)
     check_classroom_args(parser, args)
     try:
         students = classroom_students(args)
