@@ -6,6 +6,8 @@
     python course.py doctor    check your setup (versions, environment, keys masked, hosts, clock)
     python course.py exchange  run the local exchange from a shell (add --help for its options)
     python course.py outputs   re-run every notebook and store its outputs (what nbval compares)
+    python course.py progress  list every exercise as done, attempted or not started
+    python course.py instructor  write instructor/: the notebooks with every answer filled in
     python course.py bench     run the benchmarks in benchmarks/ and print their numbers
 
 Each command first creates (or reuses) a virtual environment in ``.venv`` and
@@ -185,6 +187,14 @@ def outputs(python: Path, extra: list[str]) -> int:
     return run(python, str(NOTEBOOKS / "build.py"), *extra, env=local_environment())
 
 
+def progress(python: Path, extra: list[str]) -> int:
+    return run(python, "-m", "helpers.progress", *extra)
+
+
+def instructor(python: Path, extra: list[str]) -> int:
+    return run(python, str(NOTEBOOKS / "instructor.py"), *extra)
+
+
 def bench(python: Path, extra: list[str]) -> int:
     status = 0
     for script in sorted((ROOT / "benchmarks").glob("*.py")):
@@ -193,7 +203,8 @@ def bench(python: Path, extra: list[str]) -> int:
     return status
 
 
-COMMANDS = {"lab": lab, "test": test, "lint": lint, "doctor": doctor, "exchange": exchange, "outputs": outputs, "bench": bench}
+COMMANDS = {"lab": lab, "test": test, "lint": lint, "doctor": doctor, "exchange": exchange, "outputs": outputs,
+            "progress": progress, "instructor": instructor, "bench": bench}
 
 
 def main(argv: list[str]) -> int:
