@@ -2,8 +2,8 @@
 
 The solutions run against the local exchange (started in this process by
 ``helpers.connect``), after their module's ``SETUP``, exactly as the instructor's
-notebooks run them. ``WRONG`` lists, per exercise, at least two typical wrong
-answers with a piece of the message that must name the mistake.
+notebooks run them. Each module's ``TYPICAL_WRONG`` lists, per exercise, at least two typical
+wrong answers with a piece of the message that must name the mistake.
 """
 from __future__ import annotations
 
@@ -21,13 +21,8 @@ from helpers.exercises import all_exercises, by_key, exercises_of, modules, note
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
-# exercise key -> [(wrong answer, words its message must contain), ...]
-WRONG: dict[str, list[tuple[Any, str]]] = {
-    "01.1": [(38, "every linear contract"), (24, "exactly 75"), (3, "*above* 75"), ("27", "a whole number")],
-    "01.2": [("2025-12-01", "another day's is larger"), ("2025-11-30", "not in December 2025"), (5, "give a date")],
-    "01.3": [(-0.1, "negative"), (0, "from itself"), (0.05, "whole number of ticks")],
-    "01.4": [(38, "number of symbols"), (4, "that is the count with limit=10"), (1, "is not what limit=7 gives")],
-}
+# exercise key -> [(wrong answer, words its message must contain), ...], from each module's TYPICAL_WRONG
+WRONG: dict[str, list[tuple[Any, str]]] = {key: cases for m in modules() for key, cases in m.TYPICAL_WRONG.items()}
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,9 @@ binds them to ``q1``, ``q2``, ... which the notebook imports::
     from helpers.exercises.e01_rest_session import q1, q2, q3, q4
 
 Each module also has ``SETUP``: the code a solution may assume has run (the
-notebook's cells above the exercises, in short), which the tests and the
-instructor's notebooks use to run every reference solution.
+notebook's cells above the exercises, in short), which the tests use to run
+every reference solution; and ``TYPICAL_WRONG``: for each exercise, at least two
+typical wrong answers with words the check's reply must contain.
 """
 from __future__ import annotations
 

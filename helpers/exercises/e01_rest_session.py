@@ -167,3 +167,11 @@ q4_ = Exercise(
 
 EXERCISES = exercise_set("01", [q1_, q2_, q3_, q4_])
 q1, q2, q3, q4 = EXERCISES.values()
+
+#: Mistakes learners make, with words the check's answer to each must contain (the tests hold the checks to it).
+TYPICAL_WRONG: dict[str, list[tuple[Any, str]]] = {
+    "01.1": [(38, "every linear contract"), (24, "exactly 75"), (3, "*above* 75"), ("27", "a whole number")],
+    "01.2": [("2025-12-01", "another day's is larger"), ("2025-11-30", "not in December 2025"), (5, "give a date")],
+    "01.3": [(-0.1, "negative"), (0, "from itself"), (0.05, "whole number of ticks")],
+    "01.4": [(38, "number of symbols"), (4, "that is the count with limit=10"), (1, "is not what limit=7 gives")],
+}
