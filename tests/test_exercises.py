@@ -55,7 +55,7 @@ def test_the_reference_solution_is_correct(ex, solved):
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda ex: ex.key)
-def test_typical_wrong_answers_are_named(ex):
+def test_typical_wrong_answers_are_named(ex, solved):    # after the solutions, as a learner would be
     cases = WRONG.get(ex.key, [])
     assert len(cases) >= 2, f"list at least two typical wrong answers for {ex.key} in WRONG"
     for answer, words in cases:
