@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from . import shapes
+from . import ledger, shapes
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
 from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
@@ -76,12 +76,15 @@ class Account:
     fees: dict[str, FeeRates] = field(default_factory=lambda: {
         "spot": FeeRates(taker=Decimal("0.001"), maker=Decimal("0.001")),
         "linear": FeeRates(taker=Decimal("0.00055"), maker=Decimal("0.0002")),
+        "inverse": FeeRates(taker=Decimal("0.00055"), maker=Decimal("0.0002")),
+        "option": FeeRates(taker=Decimal("0.0003"), maker=Decimal("0.0003")),
     })
     orders: dict[str, Order] = field(default_factory=dict)          # by orderId, oldest first
     link_ids: dict[str, str] = field(default_factory=dict)          # orderLinkId -> orderId
     open_ids: dict[str, None] = field(default_factory=dict)         # ids of resting orders
     positions: dict[str, Position] = field(default_factory=dict)    # linear, by symbol
     executions: list[Execution] = field(default_factory=list)       # oldest first
+    ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()
     _wallet_json: dict[tuple, bytes] = field(default_factory=dict, repr=False, compare=False)
@@ -320,6 +323,8 @@ class Accounts:
             raise ValueError(f"API key {api_key!r} already exists")
         account = Account(api_key=api_key, api_secret=api_secret,
                           uid=10_000_001 + len(self._by_key), created=now_ms())
+        for coin, amount in account.wallet.items():
+            ledger.record_transfer_in(account, coin, amount, account.created)
         self._by_key[api_key] = account
         return account
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
+from . import ledger
 from .errors import (
     INSUFFICIENT_AVAILABLE,
     INSUFFICIENT_FOR_LEVERAGE,
@@ -243,6 +244,10 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
         pnl=pnl, tick_size=order.tick_size, qty_step=order.qty_step,
         market_unit=order.market_unit, seq=next_seq())
     account.executions.append(execution)
+    if order.category == "spot":
+        ledger.record_trade(account, execution, inst.base_coin, inst.quote_coin, ZERO)
+    else:
+        ledger.record_trade(account, execution, inst.base_coin, inst.settle_coin, pos.size)
     changes.executions.append(execution)
     changes.orders[order.order_id] = order
     changes.wallet = True

@@ -1,4 +1,4 @@
-"""Private account endpoints: wallet balance, account info, API-key info.
+"""Private account endpoints: wallet balance, account info, API-key info, fee rates, the transaction log.
 
 The shapes follow Bybit's unified trading account (UTA): one wallet whose
 ``coin`` list holds every asset; ``accountType`` must be ``UNIFIED`` (the old
@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import envelope
+from . import envelope, ledger
 from .clock import now_ms
 from .errors import param_error
+from .numbers import fmt
+from .params import CATEGORIES, Params
+from .routes_trade import SEVEN_DAYS_MS, paginate
 from .state import ACCOUNT, MARKET, PARAMS
 
 routes = web.RouteTableDef()
@@ -46,3 +49,84 @@ async def account_info(request: web.Request) -> web.Response:
 async def query_api(request: web.Request) -> web.Response:
     """What the signing key may do. Bybit answers this one with ``retMsg: ""``."""
     return envelope.ok(request[ACCOUNT].api_key_info(), message="")
+
+
+@routes.get("/v5/account/fee-rate")
+async def fee_rate(request: web.Request) -> web.Response:
+    """The maker and taker rates this account pays: exactly the rates its fills are charged.
+
+    ``category`` is required. Linear, inverse and spot list every symbol (or the
+    one asked for); options list one row per base coin (``symbol`` is ``""``).
+    Bybit leaves ``category`` out of the result for linear and inverse.
+    """
+    p = request[PARAMS]
+    category = p.category()
+    account = request[ACCOUNT]
+    market = request.app[MARKET]
+    rates = account.fees[category]
+    taker, maker = fmt(rates.taker), fmt(rates.maker)
+    instruments = market.instruments(category)
+    if category == "option":
+        coins = sorted({inst.base_coin for inst in instruments})
+        base = p.str("baseCoin")
+        if base is not None:
+            if base not in coins:
+                raise param_error("params error: baseCoin invalid")
+            coins = [base]
+        rows = [{"symbol": "", "baseCoin": coin, "takerFeeRate": taker, "makerFeeRate": maker} for coin in coins]
+        return envelope.ok({"category": category, "list": rows})
+    symbol = p.str("symbol")
+    if symbol is not None:
+        if market.instrument(category, symbol) is None:
+            raise param_error("params error: symbol invalid")
+        symbols = [symbol]
+    else:
+        symbols = [inst.symbol for inst in instruments]
+    rows = [{"symbol": s, "takerFeeRate": taker, "makerFeeRate": maker} for s in symbols]
+    return envelope.ok({"category": category, "list": rows} if category == "spot" else {"list": rows})
+
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def log_window(p: Params, now: int) -> tuple[int, int]:
+    """``startTime``/``endTime`` of the transaction log: 24 hours from whichever is given, at most 7 days."""
+    start = p.int("startTime", lo=0)
+    end = p.int("endTime", lo=0)
+    if end is None:
+        if start is None:
+            return now - DAY_MS, now
+        end = start + DAY_MS
+    elif start is None:
+        start = end - DAY_MS
+    if end < start:
+        raise param_error("params error: endTime must not be earlier than startTime")
+    if end - start > SEVEN_DAYS_MS:
+        raise param_error("params error: The time range between startTime and endTime cannot exceed 7 days")
+    return start, end
+
+
+@routes.get("/v5/account/transaction-log")
+async def transaction_log(request: web.Request) -> web.Response:
+    """Every change of a wallet balance, newest first (see :mod:`local_exchange.ledger`)."""
+    p = request[PARAMS]
+    account_type = p.str("accountType")
+    if account_type is not None and account_type != "UNIFIED":
+        raise param_error("accountType only support UNIFIED")
+    category = p.str("category", choices=CATEGORIES)
+    currency = p.str("currency")
+    base_coin = p.str("baseCoin")
+    kind = p.str("type", choices=ledger.TYPES)
+    limit = p.int("limit", default=20, lo=1, hi=50)
+    start, end = log_window(p, now_ms())
+
+    def keep(entry: ledger.Entry) -> bool:
+        return (start <= entry.time <= end
+                and (category is None or entry.category == category)
+                and (currency is None or entry.currency == currency)
+                and (base_coin is None or entry.base_coin == base_coin)
+                and (kind is None or entry.type == kind))
+
+    entries = [e for e in reversed(request[ACCOUNT].ledger) if keep(e)]
+    page, cursor = paginate(entries, lambda e: e.seq, limit, p.str("cursor"))
+    return envelope.ok({"list": [e.to_dict() for e in page], "nextPageCursor": cursor})
