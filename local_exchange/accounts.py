@@ -15,7 +15,8 @@ it (``wallet-balance``); the pieces it is made of live beside it:
 Simplifications (so a learner knows what is *not* imitated):
 
 * only USDT counts as margin for linear positions (no collateral haircuts on
-  BTC/ETH, no borrowing, no liquidation or funding);
+  BTC/ETH, no borrowing, no liquidation); funding settles every 8 hours
+  (:mod:`local_exchange.funding`);
 * one-way position mode only (``positionIdx`` 0), cross margin;
 * the maintenance margin rate is a flat 0.5 %, so ``liqPrice`` is a rough guide.
 """
@@ -85,9 +86,14 @@ class Account:
     positions: dict[str, Position] = field(default_factory=dict)    # linear, by symbol
     executions: list[Execution] = field(default_factory=list)       # oldest first
     ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
+    funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()
     _wallet_json: dict[tuple, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.funded_until < 0:
+            self.funded_until = self.created
 
     def touch(self) -> None:
         """Note that the account changed (wallet, orders, positions or leverage).
@@ -338,9 +344,14 @@ class Accounts:
         return len(self._by_key)
 
     def sweep(self, market: Market, now_ms: int) -> None:
-        """Fill every resting limit order whose price the live last price has reached."""
+        """Fill every resting limit order whose price the live last price has reached; settle funding."""
+        from .funding import settle_funding
         from .matching import sweep_account
 
         for account in self._by_key.values():
             if account.open_ids:
                 sweep_account(account, market, now_ms)
+            if any(pos.size for pos in account.positions.values()):
+                settle_funding(account, market, now_ms)
+            else:
+                account.funded_until = now_ms

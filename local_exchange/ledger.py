@@ -13,6 +13,8 @@ wallet changes):
 
 * :func:`record_transfer_in`: the test funds an account starts with
   (``TRANSFER_IN``, as funds moved in from the funding account show on Bybit);
+* :func:`record_funding`: a funding settlement of an open position (``SETTLEMENT``,
+  see :mod:`local_exchange.funding`);
 * :func:`record_trade`: every fill (``TRADE``). A linear fill is one entry in
   the settle coin: ``qty`` the fill's size (no sign), ``size`` the position
   after it (short negative), ``cashFlow`` its realised PnL, ``fee`` its fee.
@@ -103,6 +105,20 @@ def record_transfer_in(account: Account, coin: str, amount: Decimal, time_ms: in
     """Money that arrived in the unified wallet (the test funds, at creation)."""
     account.ledger.append(Entry(seq=next_seq(), time=time_ms, type="TRANSFER_IN", currency=coin, qty=amount,
                                 cash_flow=amount, cash_balance=account.wallet.get(coin, ZERO)))
+
+
+def record_funding(account: Account, symbol: str, base: str, coin: str, size: Decimal, mark: Decimal,
+                   rate: Decimal, amount: Decimal, time_ms: int) -> None:
+    """A funding settlement of one position (``SETTLEMENT``): ``funding`` > 0 received, < 0 paid.
+
+    As Bybit's docs say, ``feeRate`` is the market's rate for a long (side Buy) and
+    its negative for a short; ``tradePrice`` is the mark price it was settled at.
+    """
+    side = "Buy" if size > 0 else "Sell"
+    account.ledger.append(Entry(seq=next_seq(), time=time_ms, type="SETTLEMENT", currency=coin, category="linear",
+                                symbol=symbol, side=side, qty=abs(size), size=size, trade_price=mark, funding=amount,
+                                fee_rate=rate if size > 0 else -rate, cash_balance=account.wallet.get(coin, ZERO),
+                                base_coin=base))
 
 
 def record_trade(account: Account, execution: Execution, base: str, quote: str, position_size: Decimal) -> None:

@@ -11,7 +11,10 @@ from pybit.unified_trading import HTTP
 from test_matching import NOW, FakeMarket
 
 from local_exchange.accounts import TEST_FUNDS, Accounts
+from local_exchange.catalog import _ms
 from local_exchange.errors import BybitError
+from local_exchange.funding import funding_amount, settle_funding
+from local_exchange.market import Market
 from local_exchange.matching import place_order, sweep_account
 from local_exchange.params import Params
 from local_exchange.runner import LocalExchange
@@ -168,3 +171,55 @@ def test_fee_rate_needs_a_category_and_a_known_symbol(session):
 def test_the_log_needs_a_signature(exchange):
     reply = requests.get(exchange.url + "/v5/account/transaction-log").json()
     assert reply["retCode"] == 10001 and "apiTimestamp" in reply["retMsg"]
+
+
+# ---------------------------------------------------------------------------------------------
+# funding, on the real market model with its clock injected
+# ---------------------------------------------------------------------------------------------
+
+def test_funding_settles_open_positions_at_the_rate_the_history_shows():
+    before_eight = _ms("2026-01-05") + 8 * 3_600_000 - 60_000           # 07:59 UTC
+    market = Market(7, now_ms=before_eight)
+    accounts = Accounts(market)
+    long, short = accounts.add("long", "s"), accounts.add("short", "s")
+    for account, side in ((long, "Buy"), (short, "Sell")):
+        account.created = account.funded_until = before_eight - 60_000
+        place_order(account, market, Params({"category": "linear", "symbol": "ETHUSDT", "side": side,
+                                             "orderType": "Market", "qty": "0.50"}), before_eight)
+    usdt = {a.api_key: a.wallet["USDT"] for a in (long, short)}
+    accounts.sweep(market, before_eight + 30_000)                         # 07:59:30: nothing due yet
+    assert [a.wallet["USDT"] for a in (long, short)] == list(usdt.values())
+
+    eight = before_eight + 60_000
+    pushed: list[str] = []
+    long.listeners.append(lambda topic, data: pushed.append(topic))
+    accounts.sweep(market, eight + 5_000)
+    assert pushed == ["position", "wallet"]                               # on the private stream too
+    shown = market.funding_history("linear", "ETHUSDT", eight, eight, 1, eight + 5_000)[0]
+    assert shown["fundingRateTimestamp"] == str(eight)
+    rate, mark = D(shown["fundingRate"]), market.mark_price("linear", "ETHUSDT", eight)
+    paid = funding_amount(D("0.50"), mark, rate)
+    assert paid == (-D("0.50") * mark * rate).quantize(D("0.00000001"))
+    assert long.wallet["USDT"] - usdt["long"] == paid and short.wallet["USDT"] - usdt["short"] == -paid
+    entry = long.ledger[-1]
+    assert (entry.type, entry.funding, entry.change, entry.fee_rate, entry.side) == ("SETTLEMENT", paid, paid, rate, "Buy")
+    assert short.ledger[-1].fee_rate == -rate and short.ledger[-1].funding == -paid
+    assert long.positions["ETHUSDT"].cum_realised == -long.executions[-1].fee + paid
+
+    accounts.sweep(market, eight + 10_000)                                # settled once only
+    assert sum(1 for e in long.ledger if e.type == "SETTLEMENT") == 1
+    accounts.sweep(market, eight + 8 * 3_600_000 + 1)                     # 16:00: again
+    assert sum(1 for e in long.ledger if e.type == "SETTLEMENT") == 2
+    for account in (long, short):
+        assert sum(e.change for e in account.ledger if e.currency == "USDT") == account.wallet["USDT"]
+
+
+def test_a_position_opened_after_a_funding_time_does_not_pay_for_it():
+    eight = _ms("2026-01-05") + 8 * 3_600_000
+    market = Market(7, now_ms=eight)
+    account = Accounts(market).add("late", "s")
+    account.created = account.funded_until = eight - 3_600_000
+    place_order(account, market, Params({"category": "linear", "symbol": "ETHUSDT", "side": "Buy",
+                                         "orderType": "Market", "qty": "0.50"}), eight + 1_000)
+    settle_funding(account, market, eight + 2_000)
+    assert not any(e.type == "SETTLEMENT" for e in account.ledger)
