@@ -296,21 +296,31 @@ class Market:
         ``kind`` is ``last`` (7 strings: start, open, high, low, close, volume,
         turnover), ``mark`` or ``index`` (5 strings). Candles whose start lies in
         ``[start, end]`` qualify (``end`` defaults to now and is capped at now);
-        when more than ``limit`` qualify, the ``limit`` newest (those nearest
-        ``end``) are returned. Candles before the instrument's launch do not
-        exist. The candle containing ``now_ms`` is still open: its close is the
-        last price now and its high/low those of the path so far.
+        when more than ``limit`` qualify, the ``limit`` nearest ``end`` are
+        returned, except with ``start`` alone: then the ``limit`` candles from
+        ``start`` onward, as Bybit does (``start=0&limit=1`` is the earliest
+        candle; ccxt's ``fetch_ohlcv(since=...)`` relies on it). Candles before
+        the instrument's launch do not exist. The candle containing ``now_ms`` is
+        still open: its close is the last price now and its high/low those of
+        the path so far.
         """
         inst = self._index[(category, symbol)]
         current = candle_index(interval, now_ms)
-        end_t = now_ms if end is None else min(end, now_ms)
-        last = candle_index(interval, end_t)
-        first = max(candle_index(interval, inst.launch_ms), last - limit + 1)
+        launch = candle_index(interval, inst.launch_ms)
         if start is not None:
             i = candle_index(interval, start)
             if candle_start(interval, i) < start:
                 i += 1
-            first = max(first, i)
+            start_idx = max(launch, i)
+        if start is not None and end is None:
+            first = start_idx
+            last = min(current, first + limit - 1)
+        else:
+            end_t = now_ms if end is None else min(end, now_ms)
+            last = candle_index(interval, end_t)
+            first = max(launch, last - limit + 1)
+            if start is not None:
+                first = max(first, start_idx)
         if last < first:
             return []
         rows: list[list[str]] = []

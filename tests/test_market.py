@@ -87,6 +87,18 @@ def test_kline_order_limits_and_ranges(market: Market) -> None:
     assert int(future[0][0]) == starts[0]                                 # never past "now"
 
 
+def test_kline_with_start_alone_returns_the_candles_from_start_on(market: Market) -> None:
+    start = _ms("2024-06-01")
+    rows = market.kline_rows("linear", "BTCUSDT", "60", start, None, 5, NOW)
+    assert [int(r[0]) for r in rows] == [start + k * 3_600_000 for k in (4, 3, 2, 1, 0)]   # still newest first
+    earliest = market.kline_rows("linear", "BTCUSDT", "D", 9999, None, 1, NOW)
+    launch = market.instrument("linear", "BTCUSDT").launch_ms
+    assert len(earliest) == 1 and int(earliest[0][0]) == launch - launch % DAY_MS         # the first day traded
+    near_now = market.kline_rows("linear", "BTCUSDT", "60", NOW - 2 * 3_600_000, None, 1000, NOW)
+    # 11:17 rounds up to the 12:00 candle; then 13:00, still open, and nothing past it
+    assert [int(r[0]) for r in near_now] == [NOW - NOW % 3_600_000, NOW - NOW % 3_600_000 - 3_600_000]
+
+
 def test_kline_before_launch_returns_fewer_rows(market: Market) -> None:
     rows = market.kline_rows("linear", "TRUMPUSDT", "D", None, _ms("2025-01-25"), 30, _ms("2025-02-01"))
     assert len(rows) == 8 and rows[-1][0] == str(_ms("2025-01-18"))
