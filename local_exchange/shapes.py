@@ -74,4 +74,8 @@ def api_key_info(api_key: str, uid: int, created_ms: int) -> dict[str, Any]:
         "parentUid": "0",
         "kycLevel": "LEVEL_DEFAULT",
         "kycRegion": "",
+        # the ids again as strings, for clients whose JSON numbers lose digits past 2**53
+        "userIDInt64": str(uid),
+        "inviterIDInt64": "0",
+        "affiliateIDInt64": "0",
     }
