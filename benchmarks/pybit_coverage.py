@@ -86,6 +86,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_executions": {"category": "linear"},
     "get_positions": LINEAR,
     "set_leverage": {**LINEAR, "buyLeverage": "5", "sellLeverage": "5"},
+    "get_closed_pnl": {"category": "linear"},
     "get_wallet_balance": {"accountType": "UNIFIED"},
     "get_account_info": {},
     "get_fee_rates": {"category": "linear"},

@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
+from .closed_pnl import ClosedPnl
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
 from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
@@ -86,6 +87,7 @@ class Account:
     positions: dict[str, Position] = field(default_factory=dict)    # linear, by symbol
     executions: list[Execution] = field(default_factory=list)       # oldest first
     ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
+    closed_pnl: list[ClosedPnl] = field(default_factory=list)       # one per closing order, oldest first
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
-from . import ledger
+from . import closed_pnl, ledger
 from .errors import (
     INSUFFICIENT_AVAILABLE,
     INSUFFICIENT_FOR_LEVERAGE,
@@ -224,7 +224,11 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
     else:
         fee, fee_coin = value * rate, inst.settle_coin
         pos = account.position(order.symbol, now_ms)
+        size_before, entry_before = pos.size, pos.avg_price
         pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
+        open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
+        if closed:
+            closed_pnl.record(account, order, pos, entry_before, price, closed, open_fee, close_fee, next_seq(), now_ms)
         account.wallet[fee_coin] = account.wallet.get(fee_coin, ZERO) + pnl - fee
         order.closed_pnl += pnl
         changes.positions[pos.symbol] = pos

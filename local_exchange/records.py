@@ -230,6 +230,7 @@ class Position:
     avg_price: Decimal = ZERO
     cum_realised: Decimal = ZERO        # Bybit style: closed PnL minus trading fees
     cur_realised: Decimal = ZERO        # the same, for the current holding only
+    entry_fees: Decimal = ZERO          # fees paid opening the current holding (see local_exchange.closed_pnl)
     created: int = 0
     updated: int = 0
     open_time: int = 0

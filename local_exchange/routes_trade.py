@@ -243,3 +243,21 @@ async def set_leverage(request: web.Request) -> web.Response:
     p, account = _ctx(request)
     matching.set_leverage(account, request.app[MARKET], p, now_ms())
     return envelope.ok({})
+
+
+@routes.get("/v5/position/closed-pnl")
+async def closed_pnl(request: web.Request) -> web.Response:
+    """What each closing order realised, newest first (see :mod:`local_exchange.closed_pnl`).
+
+    ``category`` is ``linear`` (Bybit also takes ``inverse``, which the local
+    exchange does not trade: an empty list); 7 days by default, at most 7.
+    """
+    p, account = _ctx(request)
+    category = p.category(("linear", "inverse"))
+    symbol = p.str("symbol")
+    limit = p.int("limit", default=50, lo=1, hi=100)
+    start, end = time_window(p, now_ms())
+    rows = [r for r in reversed(account.closed_pnl)
+            if category == "linear" and (symbol is None or r.symbol == symbol) and start <= r.updated <= end]
+    page, cursor = paginate(rows, lambda r: r.seq, limit, p.str("cursor"))
+    return envelope.ok({"category": category, "list": [r.to_dict() for r in page], "nextPageCursor": cursor})
