@@ -26,9 +26,13 @@ ORDER_NOT_EXISTS = 110001
 INSUFFICIENT_AVAILABLE = 110007
 ORDER_COMPLETED = 110008
 INSUFFICIENT_FOR_LEVERAGE = 110012
+CROSS_MARGIN_POSITION = 110015         # "The position is in cross margin mode."
 QTY_TRUNCATED = 110017
+POSITION_MODE_NOT_MODIFIED = 110025
+MARGIN_MODE_NOT_MODIFIED = 110026
 LEVERAGE_NOT_MODIFIED = 110043
 DUPLICATE_ORDER_LINK_ID = 110072
+AUTO_ADD_MARGIN_ISOLATED_ONLY = 110076
 NOTIONAL_TOO_LOW = 110094
 
 # Spot codes (section 4)
@@ -47,5 +51,9 @@ MESSAGES: dict[int, str] = {
     INVALID_KEY: "API key is invalid.",
     SIGN_ERROR: "error sign!",
     TOO_MANY_VISITS: "Too many visits!",
+    CROSS_MARGIN_POSITION: "The position is in cross margin mode.",
+    POSITION_MODE_NOT_MODIFIED: "Position mode has not been modified.",
+    MARGIN_MODE_NOT_MODIFIED: "Cross/isolated margin mode has not been modified.",
+    AUTO_ADD_MARGIN_ISOLATED_ONLY: "Only isolated mode can set auto-add-margin",
 }
 """The fixed ``retMsg`` of a code (the start of it, for 10004, which then quotes what was signed)."""
