@@ -75,6 +75,7 @@ from .limits import RateLimiter
 from .params import Params
 from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from .state import ACCOUNT, ACCOUNTS, CONFIG, LIMITS, MARKET, PARAMS, WIRE
+from .unsupported import refuse_unsupported
 from .wirelog import WireLog, printable
 
 log = logging.getLogger("local_exchange")
@@ -254,9 +255,11 @@ def make_middleware(app: web.Application) -> Middleware:
                         limit_headers = verdict.headers()
                         if not verdict.allowed:
                             raise BybitError(TOO_MANY_VISITS, "Too many visits!")
+                        refuse_unsupported(path, params.data)
                         response = await handler(request)
                         response.headers.update(limit_headers)
                     else:
+                        refuse_unsupported(path, params.data)
                         response = await handler(request)
         except BybitError as error:
             response = _json(envelope_bytes(error.code, error.message), error.http_status, limit_headers)

@@ -83,6 +83,7 @@ from .errors import (
 )
 from .params import Params
 from .state import ACCOUNTS, CONFIG, LIMITS, MARKET
+from .unsupported import refuse_unsupported
 from .ws_common import Connection, serve
 from .ws_private import check_auth_args, expires_text
 
@@ -308,6 +309,7 @@ class TradeSession:
             request = self._one_object(frame)
             now = now_ms()
             limits = self._limit(path, request.get("category"), now)
+            refuse_unsupported(path, request)
             order = run(self.account, self.app[MARKET], Params(request), now)
         except _Limited as limited:
             return op_reply(self.conn, frame, op, TOO_MANY_VISITS, "Too many visits!", limits=limited.headers)
@@ -344,6 +346,7 @@ class TradeSession:
             params = Params({**request, "category": category})
             symbol = request.get("symbol", "")
             try:
+                refuse_unsupported(path.removesuffix("-batch"), request)     # each item as its single op
                 order = run(self.account, self.app[MARKET], params, now_ms())
             except BybitError as error:
                 items.append(_batch_item(op, category, symbol, "", "", ""))

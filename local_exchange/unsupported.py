@@ -1,0 +1,72 @@
+"""Parameters Bybit documents that the local exchange does not implement: refused, never ignored.
+
+A learner who sends ``takeProfit`` with an order and gets a plain fill back
+would believe the order is protected. So every parameter that Bybit's docs
+list for a served endpoint, and that the local exchange does not act on, is
+in :data:`UNSUPPORTED` with what it is for; a request that sends one gets
+retCode 10001 and a message that names it, says the local exchange does not
+support it and where to try it. Values that mean "off" (``smpType=None``,
+``isLeverage=0``, ...) are let through: sending the default changes nothing.
+
+When a parameter becomes supported, delete its row (the tests send each row's
+parameter and expect the refusal, so a stale row shows at once).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import BybitError, param_error
+
+_TPSL = ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpslMode", "tpLimitPrice", "slLimitPrice",
+         "tpOrderType", "slOrderType")
+_CONDITIONAL = ("triggerPrice", "triggerDirection", "triggerBy", "closeOnTrigger")
+
+UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "/v5/order/create": {
+        **{name: ("take-profit / stop-loss on an order", ()) for name in _TPSL},
+        **{name: ("conditional orders", ("false",) if name == "closeOnTrigger" else ()) for name in _CONDITIONAL},
+        "orderFilter": ("conditional and TP/SL orders", ("Order",)),
+        "isLeverage": ("spot margin trading", ("0",)),
+        "smpType": ("self-match prevention", ("None",)),
+        "slippageToleranceType": ("slippage protection of market orders", ()),
+        "slippageTolerance": ("slippage protection of market orders", ()),
+        "bboSideType": ("BBO (best bid/offer) orders", ()),
+        "bboLevel": ("BBO (best bid/offer) orders", ()),
+        "rpiTakerAccess": ("Retail Price Improvement access", ()),
+        "orderIv": ("option orders by implied volatility", ()),
+        "mmp": ("market maker protection (options)", ("false",)),
+    },
+    "/v5/order/amend": {
+        **{name: ("take-profit / stop-loss on an order", ()) for name in _TPSL if name not in ("tpOrderType", "slOrderType")},
+        "triggerPrice": ("conditional orders", ()),
+        "triggerBy": ("conditional orders", ()),
+        "orderIv": ("option orders by implied volatility", ()),
+    },
+    "/v5/order/cancel": {"orderFilter": ("conditional and TP/SL orders", ("Order",))},
+    "/v5/order/cancel-all": {"orderFilter": ("conditional and TP/SL orders", ("Order",)),
+                             "stopOrderType": ("conditional and TP/SL orders", ())},
+    "/v5/order/realtime": {"orderFilter": ("conditional and TP/SL orders", ("Order",))},
+    "/v5/order/history": {"orderFilter": ("conditional and TP/SL orders", ("Order",))},
+}
+"""Endpoint -> parameter -> (what it is for, values that mean "off" and are let through)."""
+
+
+def refuse_unsupported(path: str, data: Mapping[str, Any]) -> None:
+    """Raise 10001 naming the first documented-but-unsupported parameter ``data`` sends to ``path``."""
+    rows = UNSUPPORTED.get(path)
+    if not rows:
+        return
+    for name, value in data.items():
+        row = rows.get(name)
+        if row is None or value is None or value == "":
+            continue
+        what, off = row
+        if str(value).lower() in (v.lower() for v in off):
+            continue
+        raise unsupported(name, what)
+
+
+def unsupported(name: str, what: str) -> BybitError:
+    return param_error(f"params error: {name} ({what}) is not supported by the local exchange; leave it out, "
+                       "or try it with BYBIT_ENV=testnet")
