@@ -27,7 +27,8 @@
   6. **Errors**: a :class:`~local_exchange.errors.BybitError` becomes its
      envelope; anything else is logged and answered with retCode 10016
      "Server error." (HTTP 200). No traceback and no 500 ever reach a client.
-  7. **Wire log**: one entry per request, for ``GET /local/wire``.
+  7. **Wire log**: one entry per request, for ``GET /local/wire``, with notes on
+     mistakes Bybit answers in silence (:mod:`.wirenotes`).
 
 The IP ban answer is HTTP 403 with the envelope ``{"retCode":10018,"retMsg":"403, access
 too frequent. ..."}`` and a ``Retry-After`` header: Bybit documents only the phrase
@@ -73,6 +74,7 @@ from .params import Params
 from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from .state import ACCOUNT, ACCOUNTS, CONFIG, LIMITS, MARKET, PARAMS, WIRE
 from .wirelog import WireLog, printable
+from .wirenotes import WireNotes
 
 log = logging.getLogger("local_exchange")
 
@@ -195,6 +197,7 @@ def make_middleware(app: web.Application) -> Middleware:
     ip_limit = config.ip_limit and config.limits != "off"
     allow_demo_remote = config.allow_demo_key_remote
     record = wire.record
+    notes = WireNotes()     # what Bybit answers in silence, noted in the wire log
 
     @web.middleware
     async def exchange_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -257,7 +260,8 @@ def make_middleware(app: web.Application) -> Middleware:
             response = _json(envelope_bytes(SERVER_ERROR, "Server error."), 200, limit_headers)
         reply_body = getattr(response, "body", None)
         record(now, method, request.raw_path, request.headers, body, response.status,
-               reply_body[:48] if isinstance(reply_body, bytes) else None)
+               reply_body[:48] if isinstance(reply_body, bytes) else None,
+               notes.for_request(path, request.get(PARAMS), response.status, reply_body))
         return response
 
     return exchange_middleware
