@@ -6,7 +6,8 @@
   :class:`~local_exchange.accounts.Accounts`, the
   :class:`~local_exchange.limits.RateLimiter` and the
   :class:`~local_exchange.wirelog.WireLog`, under the keys of :mod:`.state`;
-* Bybit's routes (market, trade, account) and two of its own under ``/local/``;
+* Bybit's routes (market, trade, account) and three of its own under ``/local/``
+  (``wire``, ``health``, and ``ws-drop`` from :mod:`.ws_drops`);
 * a background task that fills resting orders every 100 ms;
 * :func:`exchange_middleware`, which every request passes through, in this order:
 
@@ -358,7 +359,7 @@ def create_app(
     for table in bybit_routes() if routes is None else routes:
         app.router.add_routes(table)
     # -- WebSockets: private stream and order entry (ws_private.py, ws_trade.py) --
-    from . import ws_private, ws_trade
+    from . import ws_drops, ws_private, ws_trade
 
     ws_common.setup(app)
     ws_private.add_routes(app)      # /v5/private
@@ -367,5 +368,6 @@ def create_app(
     ws_public.setup(app)   # WebSocket: /v5/public/{spot,linear,inverse,option}
     app.router.add_get("/local/wire", local_wire)
     app.router.add_get("/local/health", local_health)
+    ws_drops.add_routes(app)        # POST /local/ws-drop: break the caller's WebSockets (reconnect lessons)
     app.cleanup_ctx.append(_sweeper)
     return app
