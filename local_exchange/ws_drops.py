@@ -19,6 +19,13 @@ sockets, never another student's). Parameters, all optional:
     was lost``, and with ``restart_on_error=True`` reconnects, signs in again
     and resends its subscribe frames.
 
+    ``silent``: the connection stays open but goes quiet both ways, as when
+    the wifi drops: the server sends nothing more and reads nothing more, so
+    the client's pings go unanswered. pybit notices only by its ping timeout
+    (``ping/pong timed out`` after ``ping_interval + ping_timeout`` s at most),
+    then reconnects. The server tears the quiet connection down after
+    :data:`SILENT_FOR_S` seconds.
+
     ``close``: the server sends a close frame (code 1001, "going away") first,
     as a server that shuts down politely does. websocket-client (1.9) hands
     pybit the close as an error too (``Connection closed (code 1001): dropped
@@ -44,7 +51,9 @@ from .ws_common import Connection
 
 PATH = "/local/ws-drop"
 CHANNELS = ("spot", "linear", "inverse", "option", "private", "trade")
-HOW = ("lost", "close")
+HOW = ("lost", "silent", "close")
+#: How long a connection dropped with ``how=silent`` stays open (and quiet) before the server ends it.
+SILENT_FOR_S = 60.0
 
 
 def _lose(conn: Connection) -> None:
@@ -53,6 +62,15 @@ def _lose(conn: Connection) -> None:
     transport = conn._transport        # the TCP connection under the WebSocket
     if transport is not None:
         transport.abort()
+
+
+def _silence(conn: Connection) -> None:
+    """Stop sending and reading on the connection, and end it :data:`SILENT_FOR_S` s later."""
+    conn.closed = True                 # pushes and replies stop (Connection.push_frame sends nothing)
+    transport = conn._transport
+    if transport is not None and not transport.is_closing():
+        transport.pause_reading()      # the client's frames, pings included, go unread
+        asyncio.get_running_loop().call_later(SILENT_FOR_S, transport.abort)
 
 
 async def drop(app: web.Application, remote: str | None, channel: str | None, how: str) -> list[dict[str, Any]]:
@@ -65,7 +83,7 @@ async def drop(app: web.Application, remote: str | None, channel: str | None, ho
                              return_exceptions=True)
     else:
         for conn in chosen:
-            _lose(conn)
+            (_silence if how == "silent" else _lose)(conn)
     return dropped
 
 

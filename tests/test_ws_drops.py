@@ -103,6 +103,24 @@ def test_pybit_reconnects_resubscribes_and_the_book_resyncs_from_a_new_snapshot(
         ws.exit()
 
 
+def test_a_silent_drop_is_noticed_by_the_ping_timeout(exchange, caplog):
+    # how=silent: the connection stays open but quiet both ways, as when the wifi drops;
+    # only the unanswered ping tells pybit, which then reconnects as after any drop.
+    ws = connect.websocket("linear", raw=True, ping_interval=2, ping_timeout=1)
+    book = OrderBook("BTCUSDT")
+    kept = stream.Collector(on_message=book.apply)
+    try:
+        stream.subscribe_topic(ws, topics.orderbook("BTCUSDT", 50), kept)
+        assert kept.reached(n=3, timeout=10)
+        (dropped,) = connect.drop_websockets("linear", how="silent")
+        assert dropped["topics"] == ["orderbook.50.BTCUSDT"]
+        assert kept.reached(until=lambda m: book.counts.snapshot == 2, timeout=30), book.counts
+        assert any("ping/pong timed out" in r.getMessage() for r in caplog.records)
+        assert not book.needs_resync and ws.is_connected()
+    finally:
+        ws.exit()
+
+
 def test_drop_websockets_is_local_only(monkeypatch):
     monkeypatch.setenv("BYBIT_ENV", "testnet")
     monkeypatch.setenv("BYBIT_API_KEY", "k" * 18)
