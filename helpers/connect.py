@@ -188,6 +188,32 @@ def wire(limit: int | None = None) -> list[dict[str, Any]]:
     return local_exchange().wire.entries(limit)
 
 
+def drop_websockets(channel: str | None = None, how: str = "lost") -> list[dict[str, Any]]:
+    """Make the local exchange break this machine's WebSocket connections, to watch pybit recover.
+
+    ``channel`` limits it to one channel (``"linear"``, ``"private"``, ...);
+    every channel when None. ``how="lost"`` ends each connection with no
+    close frame, as a failed network or a crashed server does: pybit reconnects
+    and resubscribes (``restart_on_error=True``). ``how="close"`` sends a close
+    frame first, as a server shutting down politely does (pybit reconnects after
+    that too). Returns one dict per dropped connection (``channel``,
+    ``connId``, ``topics``). Only your own connections are dropped, also on a
+    shared classroom server (``POST /local/ws-drop``, see :mod:`local_exchange.ws_drops`).
+    """
+    import requests
+
+    settings = config.settings()
+    if settings.env != "local":
+        raise config.ConfigError(f"drop_websockets() is a control of the local exchange; Bybit's {settings.env} "
+                                 f"servers have none. To see a real drop, switch your wifi off for a minute "
+                                 f"while a stream runs (notebook 04 says what happens then).")
+    query = {"how": how, **({"channel": channel} if channel else {})}
+    reply = requests.post(_local_base_url(settings) + "/local/ws-drop", params=query, timeout=10).json()
+    if reply.get("retCode") != 0:
+        raise ValueError(f"drop_websockets(): {reply.get('retMsg')}")
+    return list(reply["result"]["dropped"])
+
+
 _ENVIRONMENT_ARGUMENTS = ("testnet", "demo")
 
 

@@ -58,6 +58,19 @@ class _StdoutHandler(logging.StreamHandler):
         super().emit(record)
 
 
+class _NoGoodbye(logging.Filter):
+    """Drops websocket-client's ``"<error> - goodbye"`` line.
+
+    When a connection is lost, pybit reports it (``ERROR pybit._websocket_stream:
+    ... encountered error: ...``) and reconnects; websocket-client then logs the
+    same error once more, after the reconnection, at no fixed moment relative to
+    the cell's own output.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().endswith(" - goodbye")
+
+
 def _course_handler(logger: logging.Logger) -> logging.Handler | None:
     return next((h for h in logger.handlers if getattr(h, "course_handler", False)), None)
 
@@ -78,4 +91,7 @@ def setup_logging(level: int = logging.WARNING) -> logging.Handler | None:
             if type(h) is logging.StreamHandler:
                 logger.removeHandler(h)
     logging.getLogger("pybit").setLevel(level)
+    websocket_log = logging.getLogger("websocket")
+    if not any(isinstance(f, _NoGoodbye) for f in websocket_log.filters):
+        websocket_log.addFilter(_NoGoodbye())
     return handler

@@ -26,8 +26,11 @@ What it holds:
   match against the book and fills update orders, positions and wallet;
 * Bybit's **rate limits** (or low "teaching" ones) with the real headers, and
   the 403 IP ban;
-* a **wire log** of every request it saw, at ``GET /local/wire``. Everything
-  that is not Bybit's lives under ``/local/``.
+* a **wire log** of every request it saw, at ``GET /local/wire``, with notes on
+  mistakes Bybit answers in silence (``wirenotes``);
+* ``POST /local/ws-drop``, which breaks the caller's WebSockets on demand
+  (``ws_drops``), to watch pybit reconnect. Everything that is not Bybit's
+  lives under ``/local/``.
 
 From a shell, for a whole classroom: ``python -m local_exchange --help``.
 

@@ -6,7 +6,8 @@
   :class:`~local_exchange.accounts.Accounts`, the
   :class:`~local_exchange.limits.RateLimiter` and the
   :class:`~local_exchange.wirelog.WireLog`, under the keys of :mod:`.state`;
-* Bybit's routes (market, trade, account) and two of its own under ``/local/``;
+* Bybit's routes (market, trade, account) and three of its own under ``/local/``
+  (``wire``, ``health``, and ``ws-drop`` from :mod:`.ws_drops`);
 * a background task that fills resting orders every 100 ms;
 * :func:`exchange_middleware`, which every request passes through, in this order:
 
@@ -27,7 +28,8 @@
   6. **Errors**: a :class:`~local_exchange.errors.BybitError` becomes its
      envelope; anything else is logged and answered with retCode 10016
      "Server error." (HTTP 200). No traceback and no 500 ever reach a client.
-  7. **Wire log**: one entry per request, for ``GET /local/wire``.
+  7. **Wire log**: one entry per request, for ``GET /local/wire``, with notes on
+     mistakes Bybit answers in silence (:mod:`.wirenotes`).
 
 The IP ban answer is HTTP 403 with the envelope ``{"retCode":10018,"retMsg":"403, access
 too frequent. ..."}`` and a ``Retry-After`` header: Bybit documents only the phrase
@@ -77,6 +79,7 @@ from .settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 from .state import ACCOUNT, ACCOUNTS, CONFIG, LIMITS, MARKET, PARAMS, WIRE
 from .unsupported import refuse_unsupported
 from .wirelog import WireLog, printable
+from .wirenotes import WireNotes
 
 log = logging.getLogger("local_exchange")
 
@@ -211,6 +214,7 @@ def make_middleware(app: web.Application) -> Middleware:
     ip_limit = config.ip_limit and config.limits != "off"
     allow_demo_remote = config.allow_demo_key_remote
     record = wire.record
+    notes = WireNotes()     # what Bybit answers in silence, noted in the wire log
 
     @web.middleware
     async def exchange_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -275,7 +279,8 @@ def make_middleware(app: web.Application) -> Middleware:
             response = _json(envelope_bytes(SERVER_ERROR, "Server error."), 200, limit_headers)
         reply_body = getattr(response, "body", None)
         record(now, method, request.raw_path, request.headers, body, response.status,
-               reply_body[:48] if isinstance(reply_body, bytes) else None)
+               reply_body[:48] if isinstance(reply_body, bytes) else None,
+               notes.for_request(path, request.get(PARAMS), response.status, reply_body))
         return response
 
     return exchange_middleware
@@ -372,7 +377,7 @@ def create_app(
     for table in bybit_routes() if routes is None else routes:
         app.router.add_routes(table)
     # -- WebSockets: private stream and order entry (ws_private.py, ws_trade.py) --
-    from . import ws_private, ws_trade
+    from . import ws_drops, ws_private, ws_trade
 
     ws_common.setup(app)
     ws_private.add_routes(app)      # /v5/private
@@ -381,5 +386,6 @@ def create_app(
     ws_public.setup(app)   # WebSocket: /v5/public/{spot,linear,inverse,option}
     app.router.add_get("/local/wire", local_wire)
     app.router.add_get("/local/health", local_health)
+    ws_drops.add_routes(app)        # POST /local/ws-drop: break the caller's WebSockets (reconnect lessons)
     app.cleanup_ctx.append(_sweeper)
     return app

@@ -291,7 +291,8 @@ class BookFeed(Feed):
         self._snapshot_data = None
 
     def welcome(self, sub: Subscriber, now: int) -> None:
-        if self.bucket is None:
+        if self.bucket is None or now // BUCKET_MS - self.bucket > MAX_CATCH_UP:
+            # first subscriber, or the first after the feed sat idle too long to catch up: today's book
             self._load(now)
             self.last_push = now
         sub.push_frame(text_frame(self.snapshot_payload(now)))

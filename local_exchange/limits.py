@@ -14,8 +14,22 @@ Two independent layers:
 
    * ``X-Bapi-Limit``: the endpoint's limit,
    * ``X-Bapi-Limit-Status``: requests left in the current window,
-   * ``X-Bapi-Limit-Reset-Timestamp``: when a refused caller may try again (ms);
-     otherwise simply "now". It is never in the past: pybit sleeps until it.
+   * ``X-Bapi-Limit-Reset-Timestamp``: on a refusal, when the limit resets (ms);
+     otherwise simply "now" (the docs: "the timestamp indicating when your request
+     limit resets if you have exceeded your rate_limit. Otherwise, this is just the
+     current timestamp").
+
+   "When the limit resets" is read as: when the whole budget is back, i.e. one
+   window after the *newest* request counted (``X-Bapi-Limit-Status`` would then
+   read ``X-Bapi-Limit`` again). It is not the moment the *oldest* request leaves
+   the window: that moment is often a millisecond away, and pybit, which sleeps
+   ``reset - its own clock`` on 10006, then reads a time already past when the
+   reply lands and ``time.sleep`` raises ``ValueError: sleep length must be
+   non-negative`` (seen about once in 60 calls of notebook 06 before this rule).
+   With this rule a refused caller that waits until the reset finds a full
+   budget, and the reset lies close to a whole window ahead whenever requests
+   come in a burst. pybit can still fail when its clock runs ahead of the
+   exchange's by more than the time left (see notebook 06).
 
 Two profiles (``ExchangeConfig.limits``):
 
@@ -233,7 +247,7 @@ class RateLimiter:
         while hits and hits[0] <= edge:
             hits.popleft()
         if len(hits) >= limit:
-            reset = hits[0] + self.profile.endpoint_window_ms
+            reset = hits[-1] + self.profile.endpoint_window_ms    # the whole budget is back
             return Verdict(False, limit, 0, reset if reset > now else now + 1)
         hits.append(now)
         return Verdict(True, limit, limit - len(hits), now)

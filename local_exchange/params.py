@@ -47,16 +47,22 @@ class Params:
     both, the way Bybit accepts ``"qty": "0.1"`` and ``"positionIdx": 0``.
     """
 
-    __slots__ = ("data",)
+    __slots__ = ("asked", "data")
 
     def __init__(self, data: Mapping[str, Any]):
         self.data = data
+        #: Every name the handler asked for: the names this endpoint takes (see :mod:`.wirenotes`).
+        self.asked: set[_Str] = set()
+
+    def _get(self, name: _Str) -> Any:
+        self.asked.add(name)
+        return self.data.get(name)
 
     def __contains__(self, name: str) -> bool:
-        return self.data.get(name) not in (None, "")
+        return self._get(name) not in (None, "")
 
     def raw(self, name: str) -> Any:
-        return self.data.get(name)
+        return self._get(name)
 
     @overload
     def str(self, name: _Str, required: Literal[True], default: None = None,
@@ -76,7 +82,7 @@ class Params:
         choices: Iterable[_Str] | None = None,
     ) -> _Str | None:
         """A string parameter; numbers sent as JSON numbers are accepted as their text."""
-        value = self.data.get(name)
+        value = self._get(name)
         if value is None or value == "":
             if required:
                 raise missing(name)
@@ -93,7 +99,7 @@ class Params:
 
     def category(self, allowed: Iterable[_Str] = CATEGORIES, default: _Str | None = None) -> _Str:
         """``category``, required unless a default is given; anything else is ``Illegal category``."""
-        value = self.data.get("category")
+        value = self._get("category")
         if value is None or value == "":
             if default is None:
                 raise missing("category")
@@ -121,7 +127,7 @@ class Params:
         hi: _Int | None = None,
     ) -> _Int | None:
         """An integer parameter (``"50"`` or ``50``), optionally bounded to ``[lo, hi]``."""
-        value = self.data.get(name)
+        value = self._get(name)
         if value is None or value == "":
             if required:
                 raise missing(name)
@@ -145,7 +151,7 @@ class Params:
 
     def decimal(self, name: _Str, required: _Bool = False, positive: _Bool = True) -> Decimal | None:
         """A price or quantity, kept exact as :class:`~decimal.Decimal`."""
-        value = self.data.get(name)
+        value = self._get(name)
         if value is None or value == "":
             if required:
                 raise missing(name)
@@ -162,7 +168,7 @@ class Params:
 
     def bool(self, name: _Str, default: _Bool = False) -> _Bool:
         """``true``/``false`` (also ``1``/``0``, as JSON or text)."""
-        value = self.data.get(name)
+        value = self._get(name)
         if value is None or value == "":
             return default
         if isinstance(value, _Bool):

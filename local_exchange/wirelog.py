@@ -122,13 +122,15 @@ class WireLog:
         body: bytes | None,
         status: int,
         reply_head: bytes | None,
+        notes: tuple[str, ...] = (),
     ) -> None:
         """Keep one request. Called by the server on every request.
 
         ``raw_path`` is the path with its query exactly as received, ``headers``
         the request's header mapping (only :data:`SHOWN_HEADERS` are kept),
         ``reply_head`` the first bytes of the JSON reply, from which
-        :meth:`entries` reads the ``retCode``. Bodies, paths and header values
+        :meth:`entries` reads the ``retCode``, ``notes`` what the exchange noticed
+        about a request Bybit answers in silence (:mod:`.wirenotes`). Bodies, paths and header values
         are cut here, so a huge request costs the log no more than a small one.
         """
         if not self.size:
@@ -145,9 +147,10 @@ class WireLog:
         if len(raw_path) > PATH_CHARS:
             raw_path = raw_path[:PATH_CHARS]
         cost = (ENTRY_OVERHEAD + len(raw_path) + (len(body) if body else 0)
-                + sum(len(v) for _, v in shown) + (len(reply_head) if reply_head else 0))
+                + sum(len(v) for _, v in shown) + (len(reply_head) if reply_head else 0)
+                + sum(len(n) for n in notes))
         items = self._items
-        items.append((time_ms, method, raw_path, shown, body, received, status, reply_head, cost))
+        items.append((time_ms, method, raw_path, shown, body, received, status, reply_head, notes, cost))
         self._bytes += cost
         while items and (len(items) > self.size or self._bytes > self.max_bytes):
             self._bytes -= items.popleft()[-1]
@@ -163,7 +166,9 @@ class WireLog:
         Each dict has ``time`` (ms), ``method``, ``path``, ``query`` (raw, as on
         the wire), ``body`` (raw text; a long one is cut and ends with a note
         saying how many bytes arrived), ``headers`` (the ``X-BAPI-*`` ones and
-        ``Content-Type``, API key masked), ``status`` and ``retCode``.
+        ``Content-Type``, API key masked), ``status``, ``retCode`` and ``notes``
+        (mistakes Bybit answers in silence, such as a misspelled optional
+        parameter or a time in seconds; usually empty, see :mod:`.wirenotes`).
         """
         items = list(self._items)
         if limit is not None:
@@ -172,7 +177,7 @@ class WireLog:
 
     @staticmethod
     def _as_dict(item: tuple) -> dict[str, Any]:
-        time_ms, method, raw_path, shown_headers, body, received, status, reply_head, _ = item
+        time_ms, method, raw_path, shown_headers, body, received, status, reply_head, notes, _ = item
         path, _, query = printable(raw_path).partition("?")
         shown: dict[str, str] = {}
         for name, value in shown_headers:
@@ -193,6 +198,7 @@ class WireLog:
             "headers": shown,
             "status": status,
             "retCode": _ret_code(reply_head) if reply_head else None,
+            "notes": list(notes),
         }
 
     def to_json(self, limit: int | None = None) -> str:

@@ -246,3 +246,16 @@ def test_base_url_and_wire_follow_the_exchange_the_sessions_use(monkeypatch):
     monkeypatch.setenv("BYBIT_API_SECRET", "s")
     with pytest.raises(config.ConfigError, match="rest_url"):
         connect.base_url()
+
+
+def test_setup_logging_drops_websocket_clients_repeated_goodbye(capsys):
+    # pybit reports a lost connection and reconnects; websocket-client then repeats the error
+    # with " - goodbye", at no fixed moment: only its repeat is dropped.
+    with bare_logging():
+        logs.setup_logging()
+        logs.setup_logging()                                  # one filter, however often it runs
+        assert len(logging.getLogger("websocket").filters) == 1
+        logging.getLogger("websocket").error("Connection to remote host was lost. - goodbye")
+        logging.getLogger("websocket").error("error from callback: boom")
+    out, _ = capsys.readouterr()
+    assert out == "ERROR websocket: error from callback: boom\n"

@@ -166,6 +166,22 @@ def test_a_late_wake_up_still_publishes_every_bucket_and_a_long_stall_sends_a_sn
     assert sub.messages[-1]["type"] == "snapshot" and len(sub.messages) == 12
 
 
+def test_a_newcomer_after_a_long_idle_gets_todays_book_once(market):
+    # e.g. a client reconnecting after a silent network: the feed had no subscriber for a while
+    feed = BookFeed(market, parse_topic(market, "linear", "orderbook.50.BTCUSDT"))
+    first = Recorder()
+    feed.add(first)
+    feed.tick(T0)
+    feed.remove(first)                      # idle from here
+    later = T0 + 60_000
+    sub = Recorder()
+    feed.add(sub)
+    feed.welcome(sub, later)
+    feed.tick(later + BUCKET_MS)
+    assert [m["type"] for m in sub.messages] == ["snapshot", "delta"]   # not a stale snapshot, then a fresh one
+    assert sub.messages[1]["data"]["u"] == sub.messages[0]["data"]["u"] + 1
+
+
 def test_level1_is_snapshot_only_and_resent_after_3s_idle(market):
     feed = BookFeed(market, parse_topic(market, "spot", "orderbook.1.BTCUSDT"))
     sub = Recorder()

@@ -60,12 +60,32 @@ def test_endpoint_window_rolls_and_reset_is_never_past():
     assert [v.allowed for v in verdicts] == [True] * 10 + [False]
     assert [v.remaining for v in verdicts[:3]] == [9, 8, 7]
     refused = verdicts[-1]
-    assert refused.reset_ms == t0 + 1000 and refused.reset_ms >= t0 + 10
+    assert refused.reset_ms == t0 + 9 + 1000       # one window after the newest counted request
     assert refused.headers() == {"X-Bapi-Limit": "10", "X-Bapi-Limit-Status": "0",
-                                 "X-Bapi-Limit-Reset-Timestamp": str(t0 + 1000)}
+                                 "X-Bapi-Limit-Reset-Timestamp": str(t0 + 1009)}
     assert limiter.hit(1, "POST", "/v5/order/create", "linear", t0 + 1000).allowed   # oldest left the window
     assert limiter.hit(1, "POST", "/v5/order/create", "spot", t0 + 10).limit == 20    # per category
     assert limiter.hit(2, "POST", "/v5/order/create", "linear", t0 + 10).allowed     # per UID
+
+
+def test_a_caller_that_waits_until_the_reset_finds_the_whole_budget():
+    # pybit's 10006 retry: sleep until the reset (against its own clock), send again. The old
+    # rule (reset = when the oldest request leaves the window) let one request through at the
+    # reset and refused the next with a reset a millisecond away: already past when the reply
+    # reached pybit, whose time.sleep then raised "sleep length must be non-negative".
+    limiter = RateLimiter("teaching")
+    path, t = "/v5/order/realtime", 2_000_000
+    limit = limiter.limit_for("GET", path, "linear")
+    for i in range(limit):
+        assert limiter.hit(7, "GET", path, "linear", t + i).allowed
+    now = t + limit
+    for _ in range(3):                       # three bursts, each retried at its reset
+        refused = limiter.hit(7, "GET", path, "linear", now)
+        assert not refused.allowed
+        assert refused.reset_ms - now >= 1000 - limit        # a whole window, less the burst's span
+        now = refused.reset_ms
+        verdicts = [limiter.hit(7, "GET", path, "linear", now) for _ in range(limit)]   # a fast burst
+        assert all(v.allowed for v in verdicts) and verdicts[-1].remaining == 0
 
 
 def test_unlisted_private_paths_get_defaults():
