@@ -45,6 +45,7 @@ from .records import (
 
 if TYPE_CHECKING:  # imported for type checkers only
     from .market import Market
+    from .transfers import Transfer
 
 # Names that lived here before the split, still importable from here.
 __all__ = ["Account", "Accounts", "Listener", "STABLECOINS", "TEST_FUNDS",
@@ -88,6 +89,8 @@ class Account:
     executions: list[Execution] = field(default_factory=list)       # oldest first
     ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
     closed_pnl: list[ClosedPnl] = field(default_factory=list)       # one per closing order, oldest first
+    fund: dict[str, Decimal] = field(default_factory=dict)          # the funding account (FUND)
+    transfers: list[Transfer] = field(default_factory=list)         # between FUND and UNIFIED, oldest first
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()

@@ -11,8 +11,9 @@ which ``tests/test_ledger.py`` checks after random trading sessions.
 The entries the local exchange writes (one function per kind, called where the
 wallet changes):
 
-* :func:`record_transfer_in`: the test funds an account starts with
-  (``TRANSFER_IN``, as funds moved in from the funding account show on Bybit);
+* :func:`record_transfer_in`: the test funds an account starts with, and money
+  moved in from the funding account (``TRANSFER_IN``); :func:`record_transfer_out`
+  money moved out to it (``TRANSFER_OUT``, see :mod:`local_exchange.transfers`);
 * :func:`record_funding`: a funding settlement of an open position (``SETTLEMENT``,
   see :mod:`local_exchange.funding`);
 * :func:`record_trade`: every fill (``TRADE``). A linear fill is one entry in
@@ -105,6 +106,12 @@ def record_transfer_in(account: Account, coin: str, amount: Decimal, time_ms: in
     """Money that arrived in the unified wallet (the test funds, at creation)."""
     account.ledger.append(Entry(seq=next_seq(), time=time_ms, type="TRANSFER_IN", currency=coin, qty=amount,
                                 cash_flow=amount, cash_balance=account.wallet.get(coin, ZERO)))
+
+
+def record_transfer_out(account: Account, coin: str, amount: Decimal, time_ms: int) -> None:
+    """Money that left the unified wallet (to the funding account)."""
+    account.ledger.append(Entry(seq=next_seq(), time=time_ms, type="TRANSFER_OUT", currency=coin, qty=amount,
+                                cash_flow=-amount, cash_balance=account.wallet.get(coin, ZERO)))
 
 
 def record_funding(account: Account, symbol: str, base: str, coin: str, size: Decimal, mark: Decimal,
