@@ -96,6 +96,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "create_internal_transfer": {"transferId": "5b3bc8c5-4ab6-4e0a-9a8f-1d5c1a0a9e01", "coin": "USDT", "amount": "10",
                                  "fromAccountType": "UNIFIED", "toAccountType": "FUND"},
     "get_internal_transfer_records": {},
+    "get_coin_info": {},
     "get_coins_balance": {"accountType": "FUND"},
     "get_coin_balance": {"accountType": "UNIFIED", "coin": "USDT"},
     "get_transferable_coin": {"fromAccountType": "UNIFIED", "toAccountType": "FUND"},

@@ -1,4 +1,4 @@
-"""Asset endpoints of a unified account: balances of the funding and unified accounts, transfers between them.
+"""Asset endpoints of a unified account: coins, balances of the funding and unified accounts, transfers.
 
 The model is :mod:`local_exchange.transfers`; these handlers read parameters
 and shape the replies as Bybit's docs show them (``retMsg`` is ``"success"``
@@ -100,3 +100,33 @@ async def inter_transfer_list(request: web.Request) -> web.Response:
             and (status is None or t.status == status) and start <= t.time <= end]
     page, cursor = paginate(rows, lambda t: t.seq, limit, p.str("cursor"))
     return envelope.ok({"list": [t.to_dict() for t in page], "nextPageCursor": cursor}, message="success")
+
+
+def _chain(coin: str, chain: str, chain_type: str) -> dict[str, str]:
+    """One chain of a coin. Deposits and withdrawals are not simulated, so both are off ("0")."""
+    return {"chainType": chain_type, "confirmation": "0", "withdrawFee": "0", "depositMin": "0", "withdrawMin": "0",
+            "chain": chain, "chainDeposit": "0", "chainWithdraw": "0", "minAccuracy": "8",
+            "withdrawPercentageFee": "0", "contractAddress": "", "safeConfirmNumber": "0", "withdrawMax": "0"}
+
+
+@routes.get("/v5/asset/coin/query-info")
+async def coin_info(request: web.Request) -> web.Response:
+    """Every coin the exchange lists (or the one asked for), with its chains.
+
+    The local exchange has no blockchains: each coin has one chain named after
+    it (USDT: ETH and TRX), with deposits and withdrawals off (``chainDeposit``
+    and ``chainWithdraw`` are ``"0"``, ``remainAmount`` is ``"0"``), which is
+    what a client reading this should conclude.
+    """
+    p = request[PARAMS]
+    market = request.app[MARKET]
+    coins = sorted({i.base_coin for i in market.instruments("spot")} | {i.quote_coin for i in market.instruments("spot")})
+    wanted = p.str("coin")
+    if wanted is not None:
+        coins = [c for c in coins if c == wanted.upper()]
+    rows = []
+    for coin in coins:
+        chains = ([_chain(coin, "ETH", "ERC20"), _chain(coin, "TRX", "TRC20")] if coin == "USDT"
+                  else [_chain(coin, coin, coin)])
+        rows.append({"name": coin, "coin": coin, "remainAmount": "0", "chains": chains})
+    return envelope.ok({"rows": rows}, message="success")

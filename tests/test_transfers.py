@@ -80,3 +80,12 @@ def test_margin_in_use_cannot_be_transferred(session):
         move(session, str(spare + 1), "UNIFIED", "FUND")
     assert caught.value.status_code == 131212
     session.place_order(category="linear", symbol="BTCUSDT", side="Sell", orderType="Market", qty="5", reduceOnly=True)
+
+
+def test_coin_info_lists_every_coin_with_its_chains(session):
+    rows = session.get_coin_info()["result"]["rows"]
+    coins = {row["coin"]: row for row in rows}
+    assert {"BTC", "ETH", "USDT"} <= set(coins) and len(rows) > 30
+    assert [c["chain"] for c in coins["USDT"]["chains"]] == ["ETH", "TRX"]
+    assert all(c["chainDeposit"] == c["chainWithdraw"] == "0" for row in rows for c in row["chains"])   # not simulated
+    assert [r["coin"] for r in session.get_coin_info(coin="btc")["result"]["rows"]] == ["BTC"]
