@@ -55,12 +55,15 @@ async def query_api(request: web.Request) -> web.Response:
 async def fee_rate(request: web.Request) -> web.Response:
     """The maker and taker rates this account pays: exactly the rates its fills are charged.
 
-    ``category`` is required. Linear, inverse and spot list every symbol (or the
-    one asked for); options list one row per base coin (``symbol`` is ``""``).
-    Bybit leaves ``category`` out of the result for linear and inverse.
+    ``category`` defaults to ``linear``: the docs' table marks it required, but
+    their own request example leaves it out and ccxt's ``fetch_trading_fees``
+    sends none, so Bybit answers without it. Linear, inverse and spot list every
+    symbol (or the one asked for); options list one row per base coin
+    (``symbol`` is ``""``). Bybit leaves ``category`` out of the result for
+    linear and inverse.
     """
     p = request[PARAMS]
-    category = p.category()
+    category = p.category(default="linear")
     account = request[ACCOUNT]
     market = request.app[MARKET]
     rates = account.fees[category]

@@ -159,8 +159,9 @@ def test_bad_log_parameters_get_10001(session, params, words):
     assert caught.value.status_code == 10001 and words in caught.value.message
 
 
-def test_fee_rate_needs_a_category_and_a_known_symbol(session):
-    for params, words in (({}, "category"), ({"category": "linear", "symbol": "NOPEUSDT"}, "symbol invalid"),
+def test_fee_rate_needs_a_known_category_and_symbol(session):
+    assert session.get_fee_rates()["result"] == session.get_fee_rates(category="linear")["result"]   # the default
+    for params, words in (({"category": "linear", "symbol": "NOPEUSDT"}, "symbol invalid"),
                           ({"category": "option", "baseCoin": "NOPE"}, "baseCoin invalid"),
                           ({"category": "futures"}, "Illegal category")):
         with pytest.raises(InvalidRequestError) as caught:
