@@ -105,6 +105,8 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_fee_rates": {"category": "linear"},
     "get_transaction_log": {},
     "get_api_key_information": {},
+    "modify_master_api_key": {"readOnly": 0},
+    "get_uid_wallet_type": {},
 }
 
 

@@ -32,6 +32,7 @@ from . import ledger, shapes
 from .closed_pnl import ClosedPnl
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
+from .keys import KeySettings
 from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
 from .records import (
     DEFAULT_LEVERAGE,
@@ -89,6 +90,7 @@ class Account:
     executions: list[Execution] = field(default_factory=list)       # oldest first
     ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
     closed_pnl: list[ClosedPnl] = field(default_factory=list)       # one per closing order, oldest first
+    key: KeySettings = field(default_factory=KeySettings)           # read-only? which permissions?
     fund: dict[str, Decimal] = field(default_factory=dict)          # the funding account (FUND)
     transfers: list[Transfer] = field(default_factory=list)         # between FUND and UNIFIED, oldest first
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
@@ -307,7 +309,7 @@ class Account:
 
     def api_key_info(self) -> dict[str, Any]:
         """The result of ``/v5/user/query-api`` (:func:`local_exchange.shapes.api_key_info`)."""
-        return shapes.api_key_info(self.api_key, self.uid, self.created)
+        return shapes.api_key_info(self.api_key, self.uid, self.created, self.key.read_only, self.key.permissions)
 
     # ---- notifications ---------------------------------------------------------------------
     def emit(self, topic: str, data: list[dict]) -> None:

@@ -57,7 +57,7 @@ from aiohttp.typedefs import Middleware
 from bybit_spec.rest_paths import REST_PATHS
 from bybit_spec.topics import STREAM_PATHS
 
-from . import envelope, ws_common, ws_public
+from . import envelope, keys, ws_common, ws_public
 from .auth import authenticate, is_loopback
 from .clock import now_ms
 from .errors import (
@@ -259,6 +259,7 @@ def make_middleware(app: web.Application) -> Middleware:
                         limit_headers = verdict.headers()
                         if not verdict.allowed:
                             raise BybitError(TOO_MANY_VISITS, "Too many visits!")
+                        keys.check(account.key, path, category)
                         refuse_unsupported(path, params.data)
                         response = await handler(request)
                         response.headers.update(limit_headers)

@@ -111,8 +111,13 @@ def bucket_ids(t_ms: int) -> tuple[int, int, int, int]:
 
 
 def _side(key: int, best: int, direction: int, bucket: int, depth: int, base_lots: float) -> tuple[np.ndarray, np.ndarray]:
-    """Prices (ticks) and sizes (lots) of one side, best first."""
-    n = int(depth * 1.4) + 8
+    """Prices (ticks) and sizes (lots) of one side, best first.
+
+    78 % of price levels are present, so ``depth * 1.5 + 24`` candidates hold
+    ``depth`` present ones with room to spare (below ``depth * 1.4 + 8`` a
+    25-level side came up short about once in 2,000 books).
+    """
+    n = int(depth * 1.5) + 24
     offsets = np.arange(n, dtype=np.int64)
     prices = best + direction * offsets
     if direction < 0:

@@ -133,3 +133,24 @@ async def transaction_log(request: web.Request) -> web.Response:
     entries = [e for e in reversed(request[ACCOUNT].ledger) if keep(e)]
     page, cursor = paginate(entries, lambda e: e.seq, limit, p.str("cursor"))
     return envelope.ok({"list": [e.to_dict() for e in page], "nextPageCursor": cursor})
+
+
+@routes.post("/v5/user/update-api")
+async def update_api(request: web.Request) -> web.Response:
+    """Change the calling key: ``readOnly`` (0 or 1) and any ``permissions`` groups sent (see :mod:`.keys`)."""
+    p = request[PARAMS]
+    account = request[ACCOUNT]
+    ips = p.raw("ips")
+    if ips not in (None, "", "*", ["*"]):
+        raise param_error("params error: ips: the local exchange serves loopback and classroom keys unbound to any "
+                          "IP; leave ips out or send \"*\"")
+    account.key.update(p.raw("readOnly"), p.raw("permissions"))
+    account.touch()
+    return envelope.ok(account.api_key_info(), message="")
+
+
+@routes.get("/v5/user/get-member-type")
+async def member_type(request: web.Request) -> web.Response:
+    """The account types this UID has: a unified trading account and its funding account."""
+    return envelope.ok({"accounts": [{"uid": str(request[ACCOUNT].uid), "accountType": ["UNIFIED", "FUND"]}]},
+                       message="")

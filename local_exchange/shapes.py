@@ -27,8 +27,9 @@ def account_info(created_ms: int) -> dict[str, Any]:
     }
 
 
-def api_key_info(api_key: str, uid: int, created_ms: int) -> dict[str, Any]:
-    """The result of ``/v5/user/query-api``: a read-write key, unbound to any IP.
+def api_key_info(api_key: str, uid: int, created_ms: int, read_only: bool,
+                 permissions: dict[str, list[str]]) -> dict[str, Any]:
+    """The result of ``/v5/user/query-api`` (and of ``update-api``): the key's settings, unbound to any IP.
 
     The secret is never shown (``""``), as on Bybit.
     """
@@ -37,26 +38,9 @@ def api_key_info(api_key: str, uid: int, created_ms: int) -> dict[str, Any]:
         "id": str(uid * 10 + 1),
         "note": "local exchange key",
         "apiKey": api_key,
-        "readOnly": 0,
+        "readOnly": 1 if read_only else 0,
         "secret": "",
-        "permissions": {
-            "ContractTrade": ["Order", "Position"],
-            "Spot": ["SpotTrade"],
-            "Wallet": ["AccountTransfer", "SubMemberTransferList"],
-            "Options": ["OptionsTrade"],
-            "Derivatives": ["DerivativesTrade"],
-            "CopyTrading": [],
-            "BlockTrade": [],
-            "Exchange": ["ExchangeHistory"],
-            "NFT": [],
-            "Affiliate": [],
-            "Earn": [],
-            "FiatP2P": [],
-            "FiatBitPay": [],
-            "FiatConvertBroker": [],
-            "BitCard": [],
-            "ByXPost": [],
-        },
+        "permissions": permissions,
         "ips": ["*"],
         "type": 1,
         "deadlineDay": -2,

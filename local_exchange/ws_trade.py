@@ -67,7 +67,7 @@ from aiohttp import web
 
 from bybit_spec.topics import STREAM_PATHS
 
-from . import matching
+from . import keys, matching
 from .auth import DEFAULT_RECV_WINDOW, FUTURE_TOLERANCE_MS, demo_key_refused
 from .clock import now_ms
 from .errors import (
@@ -301,6 +301,11 @@ class TradeSession:
             raise _Limited(verdict.headers())
         return verdict.headers()
 
+    def _may(self, path: str, category: Any) -> None:
+        """10005 unless the signed-in key may call ``path`` (read-only, or lacking the permission)."""
+        assert self.account is not None
+        keys.check(self.account.key, path, category)
+
     # -- ops --------------------------------------------------------------------------------
     def _single(self, frame: dict, op: str) -> dict:
         run, path = SINGLE_OPS[op]
@@ -309,6 +314,7 @@ class TradeSession:
             request = self._one_object(frame)
             now = now_ms()
             limits = self._limit(path, request.get("category"), now)
+            self._may(path, request.get("category"))
             refuse_unsupported(path, request)
             order = run(self.account, self.app[MARKET], Params(request), now)
         except _Limited as limited:
@@ -337,6 +343,7 @@ class TradeSession:
                 raise BybitError(PARAM_ERROR, f"params error: a {category} batch holds at most {most} orders")
             now = now_ms()
             limits = self._limit(path, category, now)
+            self._may(path, category)
         except _Limited as limited:
             return op_reply(self.conn, frame, op, TOO_MANY_VISITS, "Too many visits!", limits=limited.headers)
         except BybitError as error:

@@ -243,3 +243,11 @@ def test_book_levels_persist_so_deltas_stay_small(market: Market) -> None:
         previous = sides
     assert resized < 0.1 * (kept + resized)
     assert sorted(per_delta)[len(per_delta) // 2] < 40   # the median delta: well under the 100 levels of the book
+
+
+def test_a_liquid_book_always_has_its_full_depth(market: Market) -> None:
+    """Every side of a liquid symbol's book holds ``depth`` levels, in every 100 ms bucket."""
+    for k in range(3000):
+        for symbol, depth in (("BTCUSDT", 25), ("ETHUSDT", 200)):
+            raw = market.raw_book("linear", symbol, NOW + k * 100, depth)
+            assert len(raw.bid_ticks) == len(raw.ask_ticks) == depth, (symbol, k)
