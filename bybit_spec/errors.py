@@ -25,6 +25,7 @@ OP_NOT_FOUND = 10404           # WebSocket Trade: unknown "op"
 ORDER_NOT_EXISTS = 110001
 INSUFFICIENT_AVAILABLE = 110007
 ORDER_COMPLETED = 110008
+STOP_ORDERS_EXCEEDED = 110009     # too many untriggered conditional orders on one symbol
 INSUFFICIENT_FOR_LEVERAGE = 110012
 CROSS_MARGIN_POSITION = 110015         # "The position is in cross margin mode."
 QTY_TRUNCATED = 110017
@@ -33,6 +34,8 @@ MARGIN_MODE_NOT_MODIFIED = 110026
 LEVERAGE_NOT_MODIFIED = 110043
 DUPLICATE_ORDER_LINK_ID = 110072
 AUTO_ADD_MARGIN_ISOLATED_ONLY = 110076
+TRIGGER_EXPECT_RISING = 110092    # triggerDirection=1 but triggerPrice <= current price
+TRIGGER_EXPECT_FALLING = 110093   # triggerDirection=2 but triggerPrice >= current price
 NOTIONAL_TOO_LOW = 110094
 
 # Asset codes: transfers between the funding and unified accounts

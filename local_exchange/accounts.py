@@ -155,7 +155,8 @@ class Account:
             size = pos.size if pos else ZERO
             lev = pos.leverage if pos else DEFAULT_LEVERAGE
             for side, opposite in (("Buy", max(-size, ZERO)), ("Sell", max(size, ZERO))):
-                mine = sorted((o for o in orders if o.side == side and not o.reduce_only),
+                mine = sorted((o for o in orders if o.side == side and not o.reduce_only
+                               and o.status != "Untriggered"),      # conditional: no margin until triggered
                               key=lambda o: o.price, reverse=(side == "Buy"))
                 cover = opposite
                 for o in mine:

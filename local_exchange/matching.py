@@ -67,7 +67,8 @@ from .orders import (
     trading_category,
 )
 from .params import Params
-from .records import Execution, Order, Position
+from .records import UNTRIGGERED, Execution, Order, Position
+from .triggers import FALL, RISE, TRIGGER_BYS, check_room, check_side, current_price, is_due, kind_filter
 
 if TYPE_CHECKING:  # the account is only annotated here: accounts imports matching (Accounts.sweep)
     from .accounts import Account
@@ -317,7 +318,9 @@ def _finish(account: Account, order: Order, status: str, now_ms: int, changes: C
 
 
 def _cancelled_status(order: Order) -> str:
-    """Spot alone has ``PartiallyFilledCanceled``; derivatives say ``Cancelled``."""
+    """Spot alone has ``PartiallyFilledCanceled``; derivatives say ``Cancelled``; untriggered ``Deactivated``."""
+    if order.status == "Untriggered":
+        return "Deactivated"
     if order.cum_qty > 0 and order.category == "spot":
         return "PartiallyFilledCanceled"
     return "Cancelled"
@@ -397,6 +400,9 @@ def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     request = read_order_request(account, market, p, now_ms)
     check_order_grid(request)
     order = new_order(request, now_ms)
+    if request.trigger is not None:              # a conditional order waits for its trigger
+        _arm(account, market, order, request.inst, now_ms)
+        return order
     _fit_reduce_only(account, order)
     _check_funds(account, market, order, request.inst, now_ms)
     _book_and_match(account, market, order, request.inst, now_ms)
@@ -502,13 +508,16 @@ def cancel_all(account: Account, market: Market, p: Params, now_ms: int) -> list
     """``POST /v5/order/cancel-all``: every open order of the category matching the filter.
 
     Linear needs one of ``symbol`` > ``baseCoin`` > ``settleCoin`` (in that priority).
+    ``orderFilter`` picks the kind (:func:`~.triggers.kind_filter`): spot cancels only
+    normal orders unless told otherwise, linear every kind.
     """
     category = trading_category(p)
     matches = scope_filter(market, category, p, require=(category == "linear"))
+    of_kind = kind_filter(p, "Order" if category == "spot" else None)
     changes = Changes()
     done = []
     for order in account.open_orders():
-        if order.category == category and matches(order.symbol):
+        if order.category == category and matches(order.symbol) and of_kind(order):
             _finish(account, order, _cancelled_status(order), now_ms, changes,
                     cancel_type="CancelAll" if category == "linear" else "CancelByUser")
             done.append(order)
@@ -544,6 +553,8 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     category = trading_category(p)
     inst = instrument_of(market, category, p)
     order = _find_open(account, p, category, inst.symbol, "replace")
+    if order.status == "Untriggered":
+        return _amend_untriggered(account, market, order, inst, p, now_ms)
     qty = p.decimal("qty")
     price = p.decimal("price")
     new_qty = order.qty if qty is None else qty
@@ -612,13 +623,140 @@ def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> No
     changes.publish(account, market, now_ms)
 
 
+# --------------------------------------------------------------------------------------------
+# Conditional orders (the trigger's rules are in :mod:`.triggers`)
+# --------------------------------------------------------------------------------------------
+def _untriggered_on(account: Account, category: str, symbol: str) -> int:
+    """How many conditional orders wait on ``symbol``."""
+    return sum(1 for o in account.open_orders()
+               if o.status == UNTRIGGERED and o.category == category and o.symbol == symbol)
+
+
+def _arm(account: Account, market: Market, order: Order, inst: Instrument, now_ms: int) -> None:
+    """Step 4 of ``place_order`` for a conditional order: keep it waiting, publish it."""
+    check_room(_untriggered_on(account, order.category, order.symbol), order.category)
+    if order.reduce_only and not _reduce_cap(account, order):
+        raise BybitError(QTY_TRUNCATED, "current position is zero, cannot fix reduce-only order qty")
+    if order.stop_order_type == "tpslOrder":
+        _check_funds(account, market, order, inst, now_ms)
+    order.status = UNTRIGGERED
+    account.orders[order.order_id] = order
+    if order.order_link_id:
+        account.link_ids[order.order_link_id] = order.order_id
+    account.open_ids[order.order_id] = None
+    changes = Changes()
+    if order.stop_order_type == "tpslOrder":
+        _relock(order, inst)
+        changes.wallet = True
+    changes.orders[order.order_id] = order
+    changes.publish(account, market, now_ms)
+
+
+def _trigger_due(account: Account, market: Market, now_ms: int) -> None:
+    """Fire every waiting order whose trigger the price has reached (oldest first)."""
+    for order in [o for o in account.open_orders() if o.status == UNTRIGGERED]:
+        if is_due(order, market, now_ms):
+            _fire(account, market, order, now_ms)
+
+
+def _fire(account: Account, market: Market, order: Order, now_ms: int) -> None:
+    """The trigger is crossed: ``Triggered``, then placed as a normal order (see the module docstring)."""
+    inst = market.instrument(order.category, order.symbol)
+    assert inst is not None, "orders are accepted only on listed instruments"
+    account.touch()
+    order.status = "Triggered"
+    order.updated = now_ms
+    Changes(orders={order.order_id: order}).publish(account, market, now_ms)
+    account.open_ids.pop(order.order_id, None)
+    order.status = "New"                              # from here on, a normal order being placed
+    order.locked, order.lock_coin = ZERO, ""          # a tpslOrder's reserve becomes the order's own
+    if order.order_type == "Market":
+        order.last_price_on_created = market.last_price(order.category, order.symbol, now_ms)
+    changes = Changes(orders={order.order_id: order}, wallet=True)
+    try:
+        if order.reduce_only:
+            cap = _reduce_cap(account, order)
+            if not cap:
+                raise _Cancel("EC_ReduceOnlySetButNotReducePosition")
+            order.qty = min(order.qty, cap)
+        try:
+            _check_funds(account, market, order, inst, now_ms)
+        except BybitError:
+            raise _Cancel("EC_Others") from None
+    except _Cancel as cancel:
+        _finish(account, order, "Cancelled", now_ms, changes, reject_reason=cancel.reason)
+    else:
+        _take_then_rest(account, market, order, inst, now_ms, changes)
+    if order.category == "linear":
+        changes.positions[order.symbol] = account.position(order.symbol, now_ms)
+    changes.publish(account, market, now_ms)
+    account.touch()
+
+
+class _Cancel(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _amend_untriggered(account: Account, market: Market, order: Order, inst: Instrument,
+                      p: Params, now_ms: int) -> Order:
+    """``/v5/order/amend`` of a waiting conditional order: ``triggerPrice``, ``triggerBy``, ``qty``, ``price``."""
+    trigger = p.decimal("triggerPrice")
+    by = p.str("triggerBy", choices=TRIGGER_BYS) if order.category == "linear" else None
+    qty = p.decimal("qty")
+    price = p.decimal("price")
+    if price is not None and order.order_type == "Market":
+        raise param_error("params error: price cannot be amended on a Market order")
+    new_trigger = order.trigger_price if trigger is None else trigger
+    new_by = by or order.trigger_by
+    new_qty = order.qty if qty is None else qty
+    new_price = order.price if price is None else price
+    if (new_trigger, new_by, new_qty, new_price) == (order.trigger_price, order.trigger_by, order.qty, order.price):
+        raise param_error("The order remains unchanged as the parameters entered match the existing ones")
+    if trigger is not None:
+        check_price(inst, trigger)
+    if qty is not None:
+        check_qty(inst, qty, order.order_type == "Market")
+    if price is not None:
+        check_price(inst, price)
+    if order.order_type == "Limit":
+        check_notional(inst, new_qty * new_price)
+    now_price = current_price(market, order.category, order.symbol, new_by or "LastPrice", now_ms)
+    if order.category == "linear":
+        check_side(order.trigger_direction, new_trigger, now_price, new_by)
+        direction = order.trigger_direction
+    else:
+        direction = RISE if new_trigger > now_price else FALL
+    old = (order.qty, order.price, order.locked, order.lock_coin)
+    if order.stop_order_type == "tpslOrder":             # its reserve must still be paid for
+        order.locked, order.lock_coin = ZERO, ""
+        probe = Order(**{**order.__dict__, "qty": new_qty, "price": new_price})
+        try:
+            _check_funds(account, market, probe, inst, now_ms)
+        except BybitError:
+            order.qty, order.price, order.locked, order.lock_coin = old
+            raise
+    order.trigger_price, order.trigger_by = new_trigger, new_by
+    order.qty, order.price, order.trigger_direction = new_qty, new_price, direction
+    if order.stop_order_type == "tpslOrder":
+        _relock(order, inst)
+    order.updated = now_ms
+    Changes(orders={order.order_id: order}, wallet=True).publish(account, market, now_ms)
+    return order
+
+
 @changes_account
 def sweep_account(account: Account, market: Market, now_ms: int) -> None:
-    """Fill (as maker, at their own price) the resting orders the last price has reached."""
+    """Fire the conditional orders whose trigger is crossed (:mod:`.triggers`), then fill
+    (as maker, at their own price) the resting orders the last price has reached."""
+    _trigger_due(account, market, now_ms)
     changes = Changes()
     last_prices: dict[tuple[str, str], Decimal] = {}
     for order_id in list(account.open_ids):
         order = account.orders[order_id]
+        if order.status == "Untriggered":
+            continue
         key = (order.category, order.symbol)
         if key not in last_prices:
             last_prices[key] = market.last_price(order.category, order.symbol, now_ms)

@@ -30,6 +30,7 @@ from .ids import new_order_id, next_seq
 from .numbers import ZERO, fmt, price_step
 from .params import CATEGORIES, Params, missing
 from .records import Order
+from .triggers import Trigger, read_trigger
 
 if TYPE_CHECKING:  # imported for type checkers only
     from .accounts import Account
@@ -117,10 +118,11 @@ def check_price(inst: Instrument, price: Decimal) -> None:
                           f"{fmt(inst.tick_size)}")
 
 
-def check_notional(inst: Instrument, value: Decimal) -> None:
+def check_notional(inst: Instrument, value: Decimal, hint: str = "") -> None:
+    """The order's value must reach ``minOrderAmt`` (spot 170140) / ``minNotionalValue`` (linear 110094)."""
     if value < inst.min_notional:
         if inst.category == "spot":
-            raise BybitError(SPOT_VALUE_TOO_LOW, "Order value exceeded lower limit")
+            raise BybitError(SPOT_VALUE_TOO_LOW, "Order value exceeded lower limit" + hint)
         raise BybitError(NOTIONAL_TOO_LOW,
                          f"Order does not meet minimum order value {fmt(inst.min_notional)}USDT")
 
@@ -146,6 +148,8 @@ class OrderRequest:
     reduce_only: bool
     market_unit: str
     last: Decimal
+    trigger: Trigger | None = None
+    close_on_trigger: bool = False
 
 
 def read_order_request(account: Account, market: Market, p: Params, now_ms: int) -> OrderRequest:
@@ -154,19 +158,21 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
     inst = instrument_of(market, category, p)
     side = p.str("side", required=True, choices=("Buy", "Sell"))
     order_type = p.str("orderType", required=True, choices=("Market", "Limit"))
-    qty = p.decimal("qty", required=True)
+    reduce_only = p.bool("reduceOnly") if category == "linear" else False
+    close_on_trigger = p.bool("closeOnTrigger") if category == "linear" else False
+    qty = _read_qty(p, inst, reduce_only and close_on_trigger, order_type == "Market")
     tif = p.str("timeInForce", default="GTC", choices=("GTC", "IOC", "FOK", "PostOnly", "RPI"))
     if tif == "RPI":
         raise param_error("params error: timeInForce invalid (RPI orders are not supported here)")
     link_id = p.str("orderLinkId", default="")
     if link_id and not _LINK_ID.match(link_id):
         raise param_error("params error: orderLinkId invalid (1-36 characters of A-Z a-z 0-9 _ -)")
-    reduce_only = p.bool("reduceOnly") if category == "linear" else False
     position_idx = p.int("positionIdx", default=0)
     if category == "linear" and position_idx != 0:
         raise param_error("position idx not match position mode")
     market_unit = p.str("marketUnit", default="", choices=("baseCoin", "quoteCoin"))
     last = market.last_price(category, inst.symbol, now_ms)
+    trigger = read_trigger(p, inst, market, now_ms)
 
     if order_type == "Limit":
         price = p.decimal("price")
@@ -186,7 +192,19 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
         raise BybitError(DUPLICATE_ORDER_LINK_ID, "OrderLinkedID is duplicate")
     return OrderRequest(category=category, inst=inst, side=_given(side), order_type=_given(order_type),
                         qty=_given(qty), price=price, time_in_force=_given(tif), link_id=_given(link_id),
-                        reduce_only=reduce_only, market_unit=_given(market_unit), last=last)
+                        reduce_only=reduce_only or close_on_trigger, market_unit=_given(market_unit),
+                        last=last, trigger=trigger, close_on_trigger=close_on_trigger)
+
+
+def _read_qty(p: Params, inst: Instrument, closing: bool, is_market: bool) -> Decimal:
+    """``qty``; with ``reduceOnly`` and ``closeOnTrigger`` both true, ``"0"`` means "close it all".
+
+    Bybit then closes the position up to ``maxMktOrderQty`` (Market) or
+    ``maxOrderQty`` (Limit); the order is trimmed to the position when it is placed.
+    """
+    if closing and p.raw("qty") is not None and p.decimal("qty", required=True, positive=False) == 0:
+        return inst.max_mkt_qty if is_market else inst.max_qty
+    return _given(p.decimal("qty", required=True))
 
 
 def check_order_grid(request: OrderRequest) -> None:
@@ -196,12 +214,28 @@ def check_order_grid(request: OrderRequest) -> None:
         precision = getattr(inst, "quote_precision", None) or DEFAULT_QUOTE_PRECISION
         if not is_multiple(qty, precision):
             raise BybitError(SPOT_QTY_DECIMAL, "Order volume decimal too long")
-        check_notional(inst, qty)
+        check_notional(inst, qty, _base_amount_hint(request))
     else:
         check_qty(inst, qty, request.order_type == "Market")
         if request.order_type == "Limit":
             check_price(inst, request.price)
         check_notional(inst, qty * (request.price if request.order_type == "Limit" else request.last))
+
+
+def _base_amount_hint(request: OrderRequest) -> str:
+    """A hint for a spot Market Buy whose ``qty`` looks like an amount of the base coin.
+
+    ``qty`` of such an order is spent in the quote coin (``qty="0.01"`` buys
+    0.01 USDT worth of BTC), a classic first mistake: when ``qty`` is far below
+    the minimum order value but ``qty`` units of the *base* coin would pass it,
+    the 170140 message says so. Bybit's own message is only the first sentence.
+    """
+    inst = request.inst
+    if request.side != "Buy" or request.qty * request.last < inst.min_notional:
+        return ""
+    return (f". qty of a spot Market Buy is spent in {inst.quote_coin} ({fmt(request.qty)} "
+            f"{inst.quote_coin}); to buy {fmt(request.qty)} {inst.base_coin}, send "
+            f'marketUnit="baseCoin"')
 
 
 def new_order(request: OrderRequest, now_ms: int) -> Order:
@@ -217,4 +251,13 @@ def new_order(request: OrderRequest, now_ms: int) -> Order:
         time_in_force=request.time_in_force, reduce_only=request.reduce_only,
         market_unit=request.market_unit, created=now_ms, updated=now_ms,
         tick_size=price_step(inst), qty_step=inst.qty_step, last_price_on_created=request.last,
-        seq=next_seq())
+        seq=next_seq(), close_on_trigger=request.close_on_trigger, **_trigger_fields(request.trigger))
+
+
+def _trigger_fields(trigger: Trigger | None) -> dict:
+    """The :class:`Order` fields a trigger sets (none for a normal order)."""
+    if trigger is None:
+        return {}
+    return {"trigger_price": trigger.price, "trigger_direction": trigger.direction,
+            "trigger_by": trigger.by, "stop_order_type": trigger.stop_order_type,
+            "order_filter": trigger.order_filter}

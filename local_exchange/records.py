@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # imported for type checkers only
 
 MMR = Decimal("0.005")              # maintenance margin rate used for positionMM / liqPrice
 DEFAULT_LEVERAGE = Decimal(10)
-OPEN_STATUSES = ("New", "PartiallyFilled")
+OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered")   # Bybit's "open status" list
+UNTRIGGERED = "Untriggered"         # a conditional order waiting for its trigger price
 
 
 @dataclass
@@ -58,6 +59,12 @@ class Order:
     locked: Decimal = ZERO
     updated: int = 0
     seq: int = 0
+    trigger_price: Decimal = ZERO       # conditional orders (see local_exchange.triggers)
+    trigger_direction: int = 0          # 1: triggers when the price rises to it, 2: falls to it
+    trigger_by: str = ""                # LastPrice / MarkPrice / IndexPrice
+    stop_order_type: str = ""           # "Stop" (conditional), "tpslOrder" (spot TP/SL order)
+    order_filter: str = "Order"         # spot: Order / StopOrder / tpslOrder
+    close_on_trigger: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -82,6 +89,7 @@ class Order:
     def to_dict(self, history: bool = False) -> dict[str, Any]:
         """The order object of ``/v5/order/realtime`` (``history=True``: ``/v5/order/history``)."""
         leaves = self.leaves_qty
+        linear = self.category == "linear"
         price_text = fmt_dp(self.price, self.tick_size) if self.price else "0"
         qty_text = fmt(self.qty) if self.quote_sized else fmt_dp(self.qty, self.qty_step)
         d: dict[str, Any] = {
@@ -96,7 +104,7 @@ class Order:
             "isLeverage": "0" if self.category == "spot" else "",
             "positionIdx": 0,
             "orderStatus": self.status,
-            "createType": "CreateByUser",
+            "createType": "CreateByStopOrder" if self.stop_order_type == "Stop" and linear else "CreateByUser",
             "cancelType": self.cancel_type,
             "rejectReason": self.reject_reason,
             "avgPrice": fmt(self.avg_price) if self.cum_qty else ("" if self.category == "spot" else "0"),
@@ -107,10 +115,11 @@ class Order:
             "cumExecFee": fmt(self.cum_fee),
             "timeInForce": self.time_in_force,
             "orderType": self.order_type,
-            "stopOrderType": "UNKNOWN" if self.category == "linear" else "",
+            "stopOrderType": self.stop_order_type or ("UNKNOWN" if linear else ""),
             "orderIv": "",
             "marketUnit": self.market_unit,
-            "triggerPrice": "0.00" if self.category == "linear" else "0",
+            "triggerPrice": (fmt_dp(self.trigger_price, self.tick_size) if self.trigger_price
+                             else "0.00" if linear else "0"),
             "takeProfit": "0.00" if self.category == "linear" else "0",
             "stopLoss": "0.00" if self.category == "linear" else "0",
             "tpslMode": "UNKNOWN" if self.category == "linear" else "",
@@ -119,12 +128,12 @@ class Order:
             "slLimitPrice": "0" if self.category == "linear" else "",
             "tpTriggerBy": "UNKNOWN" if self.category == "linear" else "",
             "slTriggerBy": "UNKNOWN" if self.category == "linear" else "",
-            "triggerDirection": 0,
-            "triggerBy": "UNKNOWN" if self.category == "linear" else "",
+            "triggerDirection": self.trigger_direction,
+            "triggerBy": self.trigger_by or ("UNKNOWN" if linear else ""),
             "lastPriceOnCreated": fmt_dp(self.last_price_on_created, self.tick_size),
             "basePrice": "",
             "reduceOnly": self.reduce_only,
-            "closeOnTrigger": False,
+            "closeOnTrigger": self.close_on_trigger,
             "placeType": "",
             "smpType": "None",
             "smpGroup": 0,

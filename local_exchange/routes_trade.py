@@ -26,6 +26,7 @@ from .clock import now_ms
 from .errors import param_error
 from .params import Params
 from .state import ACCOUNT, MARKET, PARAMS
+from .triggers import kind_filter
 
 routes = web.RouteTableDef()
 
@@ -83,9 +84,10 @@ def _order_filter(request: web.Request, category: str, p: Params, require_scope:
     in_scope = matching.scope_filter(market, category, p, require=require_scope)
     order_id = p.str("orderId")
     link_id = p.str("orderLinkId")
+    of_kind = kind_filter(p, None)
 
     def keep(o: Order) -> bool:
-        return (o.category == category and in_scope(o.symbol)
+        return (o.category == category and in_scope(o.symbol) and of_kind(o)
                 and (not order_id or o.order_id == order_id)
                 and (not link_id or o.order_link_id == link_id))
     return keep

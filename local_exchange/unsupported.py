@@ -20,13 +20,10 @@ from .errors import BybitError, param_error
 
 _TPSL = ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpslMode", "tpLimitPrice", "slLimitPrice",
          "tpOrderType", "slOrderType")
-_CONDITIONAL = ("triggerPrice", "triggerDirection", "triggerBy", "closeOnTrigger")
 
 UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "/v5/order/create": {
         **{name: ("take-profit / stop-loss on an order", ()) for name in _TPSL},
-        **{name: ("conditional orders", ("false",) if name == "closeOnTrigger" else ()) for name in _CONDITIONAL},
-        "orderFilter": ("conditional and TP/SL orders", ("Order",)),
         "isLeverage": ("spot margin trading", ("0",)),
         "smpType": ("self-match prevention", ("None",)),
         "slippageToleranceType": ("slippage protection of market orders", ()),
@@ -39,15 +36,10 @@ UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     },
     "/v5/order/amend": {
         **{name: ("take-profit / stop-loss on an order", ()) for name in _TPSL if name not in ("tpOrderType", "slOrderType")},
-        "triggerPrice": ("conditional orders", ()),
-        "triggerBy": ("conditional orders", ()),
         "orderIv": ("option orders by implied volatility", ()),
     },
-    "/v5/order/cancel": {"orderFilter": ("conditional and TP/SL orders", ("Order",))},
-    "/v5/order/cancel-all": {"orderFilter": ("conditional and TP/SL orders", ("Order",)),
-                             "stopOrderType": ("conditional and TP/SL orders", ())},
-    "/v5/order/realtime": {"orderFilter": ("conditional and TP/SL orders", ("Order",))},
-    "/v5/order/history": {"orderFilter": ("conditional and TP/SL orders", ("Order",))},
+    "/v5/order/cancel": {"orderFilter": ("OCO and bidirectional TP/SL orders", ("Order", "StopOrder", "tpslOrder"))},
+    "/v5/order/cancel-all": {"stopOrderType": ("cancelling by stop order type", ())},
 }
 """Endpoint -> parameter -> (what it is for, values that mean "off" and are let through)."""
 
