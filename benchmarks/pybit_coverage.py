@@ -14,7 +14,7 @@ for the methods the course knows how to call, without arguments for the rest
 *answers* when the reply has retCode 0 and its ``result`` holds every key of
 the response example in Bybit's docs (``tests/data/docs_result_keys.json``,
 extracted from ``bybit-exchange/docs``), and so do the items of its list; or
-when it gets the refusal Bybit gives a one-way, cross-margin account
+when it gets the refusal Bybit gives a fresh one-way, cross-margin account
 (:data:`ACCOUNT_REFUSALS`, e.g. 110025 for switching to the mode it is in).
 """
 from __future__ import annotations
@@ -89,6 +89,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_positions": LINEAR,
     "set_leverage": {**LINEAR, "buyLeverage": "5", "sellLeverage": "5"},
     "get_closed_pnl": {"category": "linear"},
+    "set_trading_stop": {**LINEAR, "tpslMode": "Full", "positionIdx": 0, "takeProfit": "0"},
     "switch_position_mode": {**LINEAR, "mode": 0},
     "set_auto_add_margin": {**LINEAR, "autoAddMargin": 1},
     "add_or_reduce_margin": {**LINEAR, "margin": "10"},
@@ -110,11 +111,11 @@ CALLS: dict[str, dict[str, Any]] = {
 }
 
 
-#: What Bybit answers a one-way, cross-margin unified account (what every account here is) for these;
-#: such a refusal is the right answer, counted apart from retCode 0 (see local_exchange.routes_position).
+#: What Bybit answers a fresh one-way, cross-margin unified account with no position (what the account
+#: here is) for these; such a refusal is the right answer, counted apart from retCode 0.
 ACCOUNT_REFUSALS: dict[str, int] = {
     "switch_position_mode": 110025, "set_auto_add_margin": 110076, "add_or_reduce_margin": 110015,
-    "set_margin_mode": 110026,
+    "set_margin_mode": 110026, "set_trading_stop": 10001,       # "can not set tp/sl/ts for zero position"
 }
 
 
@@ -207,7 +208,7 @@ def main() -> None:
     refused = sum(r.answers and r.ret_code != 0 for r in rows)
     print(f"\n{answered} of {len(rows)} pybit HTTP methods in the six groups answer as Bybit would: "
           f"{answered - refused} with retCode 0 and the docs' result keys, {refused} with the refusal Bybit gives "
-          "a one-way, cross-margin account.")
+          "a fresh one-way, cross-margin account.")
 
 
 if __name__ == "__main__":

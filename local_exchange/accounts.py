@@ -355,11 +355,14 @@ class Accounts:
         """Fill every resting limit order whose price the live last price has reached; settle funding."""
         from .funding import settle_funding
         from .matching import sweep_account
+        from .tpsl import check_positions
 
         for account in self._by_key.values():
             if account.open_ids:
                 sweep_account(account, market, now_ms)
             if any(pos.size for pos in account.positions.values()):
                 settle_funding(account, market, now_ms)
+                if any(pos.take_profit or pos.stop_loss for pos in account.positions.values()):
+                    check_positions(account, market, now_ms)
             else:
                 account.funded_until = now_ms

@@ -287,9 +287,11 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
         new_size = old + delta
         if new_size == 0:
             pos.avg_price = ZERO
+            pos.take_profit = pos.stop_loss = ZERO       # Bybit clears TP/SL with the position
             pos.cur_realised += pnl - fee
         elif (new_size > 0) != (old > 0):          # flipped: the remainder opens at this price
             pos.avg_price = price
+            pos.take_profit = pos.stop_loss = ZERO
             pos.open_time = now_ms
             pos.cur_realised = pnl - fee
         else:

@@ -65,6 +65,7 @@ class Order:
     stop_order_type: str = ""           # "Stop" (conditional), "tpslOrder" (spot TP/SL order)
     order_filter: str = "Order"         # spot: Order / StopOrder / tpslOrder
     close_on_trigger: bool = False
+    create_type: str = ""               # set for orders the exchange creates (CreateByTakeProfit, ...)
 
     @property
     def is_open(self) -> bool:
@@ -104,7 +105,8 @@ class Order:
             "isLeverage": "0" if self.category == "spot" else "",
             "positionIdx": 0,
             "orderStatus": self.status,
-            "createType": "CreateByStopOrder" if self.stop_order_type == "Stop" and linear else "CreateByUser",
+            "createType": self.create_type or (
+                "CreateByStopOrder" if self.stop_order_type == "Stop" and linear else "CreateByUser"),
             "cancelType": self.cancel_type,
             "rejectReason": self.reject_reason,
             "avgPrice": fmt(self.avg_price) if self.cum_qty else ("" if self.category == "spot" else "0"),
@@ -240,6 +242,10 @@ class Position:
     cum_realised: Decimal = ZERO        # Bybit style: closed PnL minus trading fees
     cur_realised: Decimal = ZERO        # the same, for the current holding only
     entry_fees: Decimal = ZERO          # fees paid opening the current holding (see local_exchange.closed_pnl)
+    take_profit: Decimal = ZERO         # Full-mode TP/SL prices, 0 = none (see local_exchange.tpsl)
+    stop_loss: Decimal = ZERO
+    tp_trigger_by: str = "LastPrice"
+    sl_trigger_by: str = "LastPrice"
     created: int = 0
     updated: int = 0
     open_time: int = 0
@@ -302,8 +308,8 @@ class Position:
             "positionMM": money(self.value * MMR),
             "positionMMByMp": money(mp_value * MMR),
             "positionBalance": money(self.im),
-            "takeProfit": "",
-            "stopLoss": "",
+            "takeProfit": fmt_dp(self.take_profit, tick) if self.take_profit else "",
+            "stopLoss": fmt_dp(self.stop_loss, tick) if self.stop_loss else "",
             "trailingStop": "0",
             "sessionAvgPrice": "",
             "delta": "",

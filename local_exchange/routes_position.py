@@ -26,8 +26,10 @@ from bybit_spec.errors import (
     POSITION_MODE_NOT_MODIFIED,
 )
 
+from . import envelope, tpsl
+from .clock import now_ms
 from .errors import BybitError, param_error
-from .state import MARKET, PARAMS
+from .state import ACCOUNT, MARKET, PARAMS
 
 routes = web.RouteTableDef()
 
@@ -51,6 +53,13 @@ def _linear_symbol(request: web.Request) -> None:
     symbol = p.str("symbol", required=True)
     if request.app[MARKET].instrument(category, symbol) is None:
         raise param_error("params error: symbol invalid")
+
+
+@routes.post("/v5/position/trading-stop")
+async def trading_stop(request: web.Request) -> web.Response:
+    """Take-profit and stop-loss of the whole position (see :mod:`local_exchange.tpsl`)."""
+    tpsl.set_trading_stop(request[ACCOUNT], request.app[MARKET], request[PARAMS], now_ms())
+    return envelope.ok({})
 
 
 @routes.post("/v5/position/switch-mode")

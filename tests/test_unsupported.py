@@ -17,7 +17,7 @@ from local_exchange.unsupported import UNSUPPORTED
 ORDER = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Market", "qty": "0.001"}
 PYBIT = {"/v5/order/create": "place_order", "/v5/order/amend": "amend_order", "/v5/order/cancel": "cancel_order",
          "/v5/order/cancel-all": "cancel_all_orders", "/v5/order/realtime": "get_open_orders",
-         "/v5/order/history": "get_order_history"}
+         "/v5/order/history": "get_order_history", "/v5/position/trading-stop": "set_trading_stop"}
 
 
 @pytest.fixture(scope="module")
