@@ -228,6 +228,10 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
         size_before, entry_before = pos.size, pos.avg_price
         pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
         open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
+        if (order.take_profit or order.stop_loss) and pos.size and (pos.size > 0) == (order.side == "Buy"):
+            pos.take_profit, pos.stop_loss = order.take_profit, order.stop_loss       # attached TP/SL
+            pos.tp_trigger_by = order.tp_trigger_by or "LastPrice"
+            pos.sl_trigger_by = order.sl_trigger_by or "LastPrice"
         if closed:
             closed_pnl.record(account, order, pos, entry_before, price, closed, open_fee, close_fee, next_seq(), now_ms)
         account.wallet[fee_coin] = account.wallet.get(fee_coin, ZERO) + pnl - fee

@@ -30,7 +30,8 @@ from .ids import new_order_id, next_seq
 from .numbers import ZERO, fmt, price_step
 from .params import CATEGORIES, Params, missing
 from .records import Order
-from .triggers import Trigger, read_trigger
+from .triggers import TRIGGER_BYS, Trigger, check_tpsl_side, read_trigger
+from .unsupported import unsupported
 
 if TYPE_CHECKING:  # imported for type checkers only
     from .accounts import Account
@@ -150,6 +151,10 @@ class OrderRequest:
     last: Decimal
     trigger: Trigger | None = None
     close_on_trigger: bool = False
+    take_profit: Decimal = ZERO          # attached TP/SL: set on the position when the order opens it
+    stop_loss: Decimal = ZERO
+    tp_trigger_by: str = "LastPrice"
+    sl_trigger_by: str = "LastPrice"
 
 
 def read_order_request(account: Account, market: Market, p: Params, now_ms: int) -> OrderRequest:
@@ -186,6 +191,8 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
         else:
             market_unit = ""
 
+    tpsl = _read_attached_tpsl(p, category, side == "Buy", reduce_only, price if order_type == "Limit" else last)
+
     if link_id and link_id in account.link_ids:
         if category == "spot":
             raise BybitError(SPOT_DUPLICATE_LINK_ID, "Duplicate clientOrderId")
@@ -193,7 +200,40 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
     return OrderRequest(category=category, inst=inst, side=_given(side), order_type=_given(order_type),
                         qty=_given(qty), price=price, time_in_force=_given(tif), link_id=_given(link_id),
                         reduce_only=reduce_only or close_on_trigger, market_unit=_given(market_unit),
-                        last=last, trigger=trigger, close_on_trigger=close_on_trigger)
+                        last=last, trigger=trigger, close_on_trigger=close_on_trigger,
+                        take_profit=tpsl[0], stop_loss=tpsl[1], tp_trigger_by=tpsl[2], sl_trigger_by=tpsl[3])
+
+
+def _read_attached_tpsl(p: Params, category: str, buy: bool, reduce_only: bool,
+                        base: Decimal) -> tuple[Decimal, Decimal, str, str]:
+    """``takeProfit``/``stopLoss`` sent with an order: (tp, sl, tpTriggerBy, slTriggerBy), 0 when absent.
+
+    In ``Full`` mode (the only one simulated) they become the position's TP/SL
+    when the order opens or adds to it (:mod:`local_exchange.tpsl` executes them).
+    Their side is checked against the order's price (a Market order: the last
+    price). Chosen where the docs are silent: a reduce-only order takes none
+    (it opens nothing to protect): 10001 says so.
+    """
+    tp = p.decimal("takeProfit", positive=False) or ZERO
+    sl = p.decimal("stopLoss", positive=False) or ZERO
+    tp_by = p.str("tpTriggerBy", default="LastPrice", choices=TRIGGER_BYS)
+    sl_by = p.str("slTriggerBy", default="LastPrice", choices=TRIGGER_BYS)
+    if not (tp or sl):
+        return ZERO, ZERO, tp_by, sl_by
+    if category != "linear":
+        raise unsupported("takeProfit" if tp else "stopLoss", "take-profit / stop-loss on a spot order")
+    if p.str("tpslMode", default="Full", choices=("Full", "Partial")) == "Partial":
+        raise unsupported("tpslMode", "Partial-mode TP/SL")
+    if reduce_only:
+        raise param_error("params error: a reduce-only order opens nothing to protect: send takeProfit and "
+                          "stopLoss with the order that opens the position, or use trading-stop")
+    if tp < 0 or sl < 0:
+        raise param_error("params error: takeProfit and stopLoss cannot be less than 0")
+    if tp:
+        check_tpsl_side(buy, "TakeProfit", tp, base, tp_by)
+    if sl:
+        check_tpsl_side(buy, "StopLoss", sl, base, sl_by)
+    return tp, sl, tp_by, sl_by
 
 
 def _read_qty(p: Params, inst: Instrument, closing: bool, is_market: bool) -> Decimal:
@@ -251,7 +291,10 @@ def new_order(request: OrderRequest, now_ms: int) -> Order:
         time_in_force=request.time_in_force, reduce_only=request.reduce_only,
         market_unit=request.market_unit, created=now_ms, updated=now_ms,
         tick_size=price_step(inst), qty_step=inst.qty_step, last_price_on_created=request.last,
-        seq=next_seq(), close_on_trigger=request.close_on_trigger, **_trigger_fields(request.trigger))
+        seq=next_seq(), close_on_trigger=request.close_on_trigger, **_trigger_fields(request.trigger),
+        take_profit=request.take_profit, stop_loss=request.stop_loss,
+        tp_trigger_by=request.tp_trigger_by if request.take_profit else "",
+        sl_trigger_by=request.sl_trigger_by if request.stop_loss else "")
 
 
 def _trigger_fields(trigger: Trigger | None) -> dict:

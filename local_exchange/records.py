@@ -66,6 +66,10 @@ class Order:
     order_filter: str = "Order"         # spot: Order / StopOrder / tpslOrder
     close_on_trigger: bool = False
     create_type: str = ""               # set for orders the exchange creates (CreateByTakeProfit, ...)
+    take_profit: Decimal = ZERO         # attached TP/SL, handed to the position it opens
+    stop_loss: Decimal = ZERO
+    tp_trigger_by: str = ""
+    sl_trigger_by: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -122,14 +126,16 @@ class Order:
             "marketUnit": self.market_unit,
             "triggerPrice": (fmt_dp(self.trigger_price, self.tick_size) if self.trigger_price
                              else "0.00" if linear else "0"),
-            "takeProfit": "0.00" if self.category == "linear" else "0",
-            "stopLoss": "0.00" if self.category == "linear" else "0",
+            "takeProfit": fmt_dp(self.take_profit, self.tick_size) if self.take_profit else (
+                "0.00" if self.category == "linear" else "0"),
+            "stopLoss": fmt_dp(self.stop_loss, self.tick_size) if self.stop_loss else (
+                "0.00" if self.category == "linear" else "0"),
             "tpslMode": "UNKNOWN" if self.category == "linear" else "",
             "ocoTriggerBy": "",
             "tpLimitPrice": "0" if self.category == "linear" else "",
             "slLimitPrice": "0" if self.category == "linear" else "",
-            "tpTriggerBy": "UNKNOWN" if self.category == "linear" else "",
-            "slTriggerBy": "UNKNOWN" if self.category == "linear" else "",
+            "tpTriggerBy": self.tp_trigger_by or ("UNKNOWN" if self.category == "linear" else ""),
+            "slTriggerBy": self.sl_trigger_by or ("UNKNOWN" if self.category == "linear" else ""),
             "triggerDirection": self.trigger_direction,
             "triggerBy": self.trigger_by or ("UNKNOWN" if linear else ""),
             "lastPriceOnCreated": fmt_dp(self.last_price_on_created, self.tick_size),

@@ -25,7 +25,7 @@ from .ids import next_seq
 from .matching import Changes, changes_account, place_order
 from .numbers import ZERO, fmt
 from .params import Params
-from .triggers import TRIGGER_BYS, current_price
+from .triggers import TRIGGER_BYS, check_tpsl_side, current_price
 from .unsupported import unsupported
 
 if TYPE_CHECKING:
@@ -38,13 +38,7 @@ NOT_MODIFIED = 34040
 
 def check_side(pos: Position, kind: str, price: Decimal, base: Decimal, by: str) -> None:
     """10001 when a take-profit or stop-loss lies on the wrong side of the price it watches."""
-    long = pos.size > 0
-    above = (kind == "TakeProfit") == long            # a long's TP and a short's SL lie above
-    if (above and price <= base) or (not above and price >= base):
-        side = "Buy" if long else "Sell"
-        relation = "higher" if above else "lower"
-        raise param_error(f"{kind}:{fmt(price)} set for {side} position should be {relation} than "
-                          f"base_price:{fmt(base)}??{by}")
+    check_tpsl_side(pos.size > 0, kind, price, base, by)
 
 
 @changes_account

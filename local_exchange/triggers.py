@@ -171,6 +171,20 @@ def check_side(direction: int, trigger: Decimal, now_price: Decimal, by: str) ->
                          f"expect Falling, but trigger_price[{fmt(trigger)}] >= current[{fmt(now_price)}]??{by}")
 
 
+def check_tpsl_side(long: bool, kind: str, price: Decimal, base: Decimal, by: str) -> None:
+    """10001 when a take-profit or stop-loss lies on the wrong side of ``base`` (Bybit's wording).
+
+    A long's take-profit and a short's stop-loss lie above the price they watch;
+    a long's stop-loss and a short's take-profit below it.
+    """
+    above = (kind == "TakeProfit") == long
+    if (above and price <= base) or (not above and price >= base):
+        side = "Buy" if long else "Sell"
+        relation = "higher" if above else "lower"
+        raise param_error(f"{kind}:{fmt(price)} set for {side} position should be {relation} than "
+                          f"base_price:{fmt(base)}??{by}")
+
+
 def check_room(waiting: int, category: str) -> None:
     """110009 (linear) when the symbol already holds its maximum of untriggered orders."""
     most = MAX_UNTRIGGERED.get(category, 10)

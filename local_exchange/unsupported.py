@@ -18,12 +18,15 @@ from typing import Any
 
 from .errors import BybitError, param_error
 
-_TPSL = ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpslMode", "tpLimitPrice", "slLimitPrice",
-         "tpOrderType", "slOrderType")
+_TPSL = ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpslMode", "tpLimitPrice", "slLimitPrice")
 
 UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "/v5/order/create": {
-        **{name: ("take-profit / stop-loss on an order", ()) for name in _TPSL},
+        # takeProfit / stopLoss / their trigger types are read by orders.py (Full mode; spot and Partial refused there)
+        "tpLimitPrice": ("limit TP/SL orders", ()),
+        "slLimitPrice": ("limit TP/SL orders", ()),
+        "tpOrderType": ("limit TP/SL orders", ("Market",)),
+        "slOrderType": ("limit TP/SL orders", ("Market",)),
         "isLeverage": ("spot margin trading", ("0",)),
         "smpType": ("self-match prevention", ("None",)),
         "slippageToleranceType": ("slippage protection of market orders", ()),
@@ -35,7 +38,7 @@ UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "mmp": ("market maker protection (options)", ("false",)),
     },
     "/v5/order/amend": {
-        **{name: ("take-profit / stop-loss on an order", ()) for name in _TPSL if name not in ("tpOrderType", "slOrderType")},
+        **{name: ("amending an order's take-profit / stop-loss", ()) for name in _TPSL},
         "orderIv": ("option orders by implied volatility", ()),
     },
     "/v5/position/trading-stop": {

@@ -115,3 +115,35 @@ def test_over_rest_the_position_shows_it_and_what_is_not_simulated_is_refused(se
     session.place_order(category="linear", symbol="ETHUSDT", side="Sell", orderType="Market", qty="0.10",
                         reduceOnly=True)
     assert session.get_positions(category="linear", symbol="ETHUSDT")["result"]["list"][0]["takeProfit"] == ""
+
+
+def test_a_bracket_order_hands_its_tp_and_sl_to_the_position(session):
+    last = D(session.get_tickers(category="linear", symbol="BTCUSDT")["result"]["list"][0]["lastPrice"])
+    tp, sl = (last * D("1.05")).quantize(D("0.1")), (last * D("0.95")).quantize(D("0.1"))
+    placed = session.place_order(category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.001",
+                                 takeProfit=str(tp), stopLoss=str(sl), slTriggerBy="MarkPrice")
+    order = session.get_order_history(category="linear", orderId=placed["result"]["orderId"])["result"]["list"][0]
+    assert (D(order["takeProfit"]), D(order["stopLoss"]), order["slTriggerBy"]) == (tp, sl, "MarkPrice")
+    pos = session.get_positions(category="linear", symbol="BTCUSDT")["result"]["list"][0]
+    assert (D(pos["takeProfit"]), D(pos["stopLoss"])) == (tp, sl)
+    session.place_order(category="linear", symbol="BTCUSDT", side="Sell", orderType="Market", qty="0.001",
+                        reduceOnly=True)
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"takeProfit": "1"}, "should be higher than base_price"),
+    ({"stopLoss": "10000000"}, "should be lower than base_price"),
+    ({"takeProfit": "10000000", "reduceOnly": True}, "reduce-only order opens nothing to protect"),
+    ({"takeProfit": "10000000", "tpslMode": "Partial"}, "tpslMode (Partial-mode TP/SL) is not supported"),
+])
+def test_a_bracket_that_cannot_work_is_refused(session, params, words):
+    with pytest.raises(InvalidRequestError) as caught:
+        session.place_order(category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.001", **params)
+    assert caught.value.status_code == 10001 and words in caught.value.message
+
+
+def test_spot_orders_take_no_tp_or_sl_here(session):
+    with pytest.raises(InvalidRequestError) as caught:
+        session.place_order(category="spot", symbol="BTCUSDT", side="Buy", orderType="Limit", qty="0.001",
+                            price="1000", takeProfit="2000")
+    assert caught.value.status_code == 10001 and "not supported by the local exchange" in caught.value.message

@@ -49,12 +49,13 @@ def test_each_unsupported_parameter_is_refused_by_name(session, path, name):
 def test_nothing_was_placed_by_a_refused_order(session):
     before = session.get_order_history(category="linear")["result"]["list"]
     with pytest.raises(InvalidRequestError):
-        session.place_order(**ORDER, takeProfit="200000")
+        session.place_order(**ORDER, tpLimitPrice="200000")
     assert session.get_order_history(category="linear")["result"]["list"] == before
 
 
 def test_values_that_mean_off_are_let_through(session):
-    reply = session.place_order(**ORDER, smpType="None", isLeverage=0, orderFilter="Order", takeProfit="")
+    reply = session.place_order(**ORDER, smpType="None", isLeverage=0, orderFilter="Order", takeProfit="",
+                                tpOrderType="Market")
     assert reply["retCode"] == 0
 
 
@@ -65,13 +66,13 @@ def test_the_trade_socket_refuses_them_too(exchange):
         ws.send(json.dumps({"op": "auth", "args": signing.websocket_auth_args(DEMO_API_KEY, DEMO_API_SECRET, expires)}))
         assert json.loads(ws.recv())["retCode"] == 0
         ws.send(json.dumps({"reqId": "tp", "header": {"X-BAPI-TIMESTAMP": str(int(time.time() * 1000))}, "op": "order.create",
-                            "args": [{**ORDER, "stopLoss": "1000"}]}))
+                            "args": [{**ORDER, "slLimitPrice": "1000"}]}))
         reply = json.loads(ws.recv())
-        assert reply["retCode"] == 10001 and "stopLoss" in reply["retMsg"]
+        assert reply["retCode"] == 10001 and "slLimitPrice" in reply["retMsg"]
         header = {"X-BAPI-TIMESTAMP": str(int(time.time() * 1000))}
         ws.send(json.dumps({"reqId": "b", "header": header, "op": "order.create-batch",
-                            "args": [{"category": "linear", "request": [{**ORDER, "tpslMode": "Full"}]}]}))
+                            "args": [{"category": "linear", "request": [{**ORDER, "bboSideType": "Queue"}]}]}))
         batch = json.loads(ws.recv())
-        assert batch["retExtInfo"]["list"][0]["code"] == 10001 and "tpslMode" in batch["retExtInfo"]["list"][0]["msg"]
+        assert batch["retExtInfo"]["list"][0]["code"] == 10001 and "bboSideType" in batch["retExtInfo"]["list"][0]["msg"]
     finally:
         ws.close()
