@@ -84,6 +84,12 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_open_orders": LINEAR,
     "cancel_order": {**LINEAR, "orderLinkId": "coverage-1"},
     "cancel_all_orders": LINEAR,
+    "place_batch_order": {"category": "linear", "request": [{"symbol": "BTCUSDT", "side": "Buy", "orderType": "Limit",
+                                                             "qty": "0.001", "price": "{far_bid}",
+                                                             "orderLinkId": "coverage-b"}]},
+    "amend_batch_order": {"category": "linear", "request": [{"symbol": "BTCUSDT", "orderLinkId": "coverage-b",
+                                                             "qty": "0.002"}]},
+    "cancel_batch_order": {"category": "linear", "request": [{"symbol": "BTCUSDT", "orderLinkId": "coverage-b"}]},
     "get_order_history": {"category": "linear"},
     "get_executions": {"category": "linear"},
     "get_positions": LINEAR,
@@ -169,7 +175,7 @@ def run() -> list[Row]:
         order = {name: i for i, name in enumerate(CALLS)}
         listed.sort(key=lambda m: (order.get(m[1], len(order)), m[0], m[1]))
         for group, name, path in listed:
-            kwargs = {k: (far_bid if v == "{far_bid}" else v) for k, v in CALLS.get(name, {}).items()}
+            kwargs = json.loads(json.dumps(CALLS.get(name, {})).replace('"{far_bid}"', json.dumps(far_bid)))
             try:
                 reply = getattr(session, name)(**kwargs)
                 code, why = reply.get("retCode"), missing_keys(path, reply.get("result"), docs)

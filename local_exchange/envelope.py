@@ -24,13 +24,14 @@ from .encoding import _dumps, encode  # noqa: F401 (re-exported: the web layer e
 CONTENT_TYPE = "application/json"
 
 
-def body(result: Any = None, code: int = 0, message: str = "OK", time_ms: int | None = None) -> dict:
-    """The envelope as a dict; ``result`` defaults to ``{}`` as Bybit sends on errors."""
+def body(result: Any = None, code: int = 0, message: str = "OK", time_ms: int | None = None,
+         ext: dict | None = None) -> dict:
+    """The envelope as a dict; ``result`` defaults to ``{}`` as Bybit sends on errors (``ext``: ``retExtInfo``)."""
     return {
         "retCode": code,
         "retMsg": message,
         "result": {} if result is None else result,
-        "retExtInfo": {},
+        "retExtInfo": {} if ext is None else ext,
         "time": now_ms() if time_ms is None else time_ms,
     }
 

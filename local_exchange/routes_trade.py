@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import envelope, matching
+from . import batch, envelope, matching
 from .accounts import Account, Execution, Order, Position
 from .clock import now_ms
 from .errors import param_error
@@ -263,3 +263,28 @@ async def closed_pnl(request: web.Request) -> web.Response:
             if category == "linear" and (symbol is None or r.symbol == symbol) and start <= r.updated <= end]
     page, cursor = paginate(rows, lambda r: r.seq, limit, p.str("cursor"))
     return envelope.ok({"category": category, "list": [r.to_dict() for r in page], "nextPageCursor": cursor})
+
+
+# --------------------------------------------------------------------------------------------
+# Batches (the same code as the trade WebSocket's order.*-batch: local_exchange.batch)
+# --------------------------------------------------------------------------------------------
+async def _batch(request: web.Request, kind: str) -> web.Response:
+    p, account = _ctx(request)
+    category, orders = batch.check(p.raw("category"), p.raw("request"))
+    items, results = batch.run(account, request.app[MARKET], kind, category, orders, now_ms)
+    return envelope.reply(envelope.body({"list": items}, ext={"list": results}))
+
+
+@routes.post("/v5/order/create-batch")
+async def create_batch(request: web.Request) -> web.Response:
+    return await _batch(request, "create")
+
+
+@routes.post("/v5/order/amend-batch")
+async def amend_batch(request: web.Request) -> web.Response:
+    return await _batch(request, "amend")
+
+
+@routes.post("/v5/order/cancel-batch")
+async def cancel_batch(request: web.Request) -> web.Response:
+    return await _batch(request, "cancel")

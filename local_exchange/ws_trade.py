@@ -67,7 +67,7 @@ from aiohttp import web
 
 from bybit_spec.topics import STREAM_PATHS
 
-from . import keys, matching
+from . import batch, keys, matching
 from .auth import DEFAULT_RECV_WINDOW, FUTURE_TOLERANCE_MS, demo_key_refused
 from .clock import now_ms
 from .errors import (
@@ -104,8 +104,6 @@ REQ_ID_DUPLICATED = 20006
 REPLY_DELAY_S = 0.05
 MAX_REQ_ID = 36
 REMEMBERED_REQ_IDS = 10_000         # reqIds kept per connection for the duplicate check
-BATCH_LIMIT = {"spot": 10}          # orders per batch; every other category: 20
-DEFAULT_BATCH_LIMIT = 20
 
 #: single-order ops -> (matching function, the REST path whose rate limit they share)
 SINGLE_OPS: dict[str, tuple[Callable[..., Order], str]] = {
@@ -113,10 +111,11 @@ SINGLE_OPS: dict[str, tuple[Callable[..., Order], str]] = {
     "order.amend": (matching.amend_order, "/v5/order/amend"),
     "order.cancel": (matching.cancel_order, "/v5/order/cancel"),
 }
-BATCH_OPS: dict[str, tuple[Callable[..., Order], str]] = {
-    "order.create-batch": (matching.place_order, "/v5/order/create-batch"),
-    "order.amend-batch": (matching.amend_order, "/v5/order/amend-batch"),
-    "order.cancel-batch": (matching.cancel_order, "/v5/order/cancel-batch"),
+#: batch ops -> (the kind of batch, see local_exchange.batch; the REST path whose rate limit they share)
+BATCH_OPS: dict[str, tuple[str, str]] = {
+    "order.create-batch": ("create", "/v5/order/create-batch"),
+    "order.amend-batch": ("amend", "/v5/order/amend-batch"),
+    "order.cancel-batch": ("cancel", "/v5/order/cancel-batch"),
 }
 
 
@@ -328,19 +327,11 @@ class TradeSession:
                         {"orderId": order.order_id, "orderLinkId": order.order_link_id}, limits=limits)
 
     def _batch(self, frame: dict, op: str) -> dict:
-        run, path = BATCH_OPS[op]
+        kind, path = BATCH_OPS[op]
         limits: dict[str, str] | None = None
         try:
-            batch = self._one_object(frame)
-            category = batch.get("category")
-            requests = batch.get("request")
-            if not isinstance(category, str) or not category:
-                raise BybitError(PARAM_ERROR, "Param validation for 'category' failed on the 'required' tag")
-            if not isinstance(requests, list) or not requests or not all(isinstance(r, dict) for r in requests):
-                raise BybitError(PARAM_ERROR, "params error: request must be a non-empty list of order objects")
-            most = BATCH_LIMIT.get(category, DEFAULT_BATCH_LIMIT)
-            if len(requests) > most:
-                raise BybitError(PARAM_ERROR, f"params error: a {category} batch holds at most {most} orders")
+            request = self._one_object(frame)
+            category, orders = batch.check(request.get("category"), request.get("request"))
             now = now_ms()
             limits = self._limit(path, category, now)
             self._may(path, category)
@@ -348,25 +339,8 @@ class TradeSession:
             return op_reply(self.conn, frame, op, TOO_MANY_VISITS, "Too many visits!", limits=limited.headers)
         except BybitError as error:
             return op_reply(self.conn, frame, op, error.code, error.message, limits=limits)
-        items, results = [], []
-        for request in requests:
-            params = Params({**request, "category": category})
-            symbol = request.get("symbol", "")
-            try:
-                refuse_unsupported(path.removesuffix("-batch"), request)     # each item as its single op
-                order = run(self.account, self.app[MARKET], params, now_ms())
-            except BybitError as error:
-                items.append(_batch_item(op, category, symbol, "", "", ""))
-                results.append({"code": error.code, "msg": error.message})
-                continue
-            except Exception:
-                log.exception("trade stream %s: %s item failed", self.conn.conn_id, op)
-                items.append(_batch_item(op, category, symbol, "", "", ""))
-                results.append({"code": SERVER_ERROR, "msg": "Server error."})
-                continue
-            items.append(_batch_item(op, category, order.symbol, order.order_id, order.order_link_id,
-                                     str(order.created)))
-            results.append({"code": 0, "msg": "OK"})
+        assert self.account is not None
+        items, results = batch.run(self.account, self.app[MARKET], kind, category, orders, now_ms)
         return op_reply(self.conn, frame, op, 0, "OK", {"list": items}, {"list": results}, limits=limits)
 
 
@@ -376,14 +350,6 @@ class _Limited(Exception):
     def __init__(self, headers: dict[str, str]) -> None:
         super().__init__("rate limited")
         self.headers = headers
-
-
-def _batch_item(op: str, category: str, symbol: Any, order_id: str, link_id: str, created: str) -> dict:
-    item = {"category": category, "symbol": symbol if isinstance(symbol, str) else "",
-            "orderId": order_id, "orderLinkId": link_id}
-    if op == "order.create-batch":
-        item["createAt"] = created
-    return item
 
 
 # ---------------------------------------------------------------------------------------------
