@@ -31,16 +31,21 @@ def own_progress_file(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def solved() -> dict[str, dict[str, Any]]:
-    """Each module's namespace after its SETUP and all its solutions, as the instructor's notebook leaves it."""
-    spaces: dict[str, dict[str, Any]] = {}
+def solved() -> dict[str, exercise.Verdict]:
+    """Each exercise's verdict on its reference solution, judged right after the solution ran.
+
+    Notebook by notebook, as a learner (or the instructor's notebook) goes: the
+    module's SETUP, then each solution followed at once by its check (a check
+    may read what the solution just did, e.g. the newest entries of the wire log).
+    """
+    verdicts: dict[str, exercise.Verdict] = {}
     for module in modules():
         namespace: dict[str, Any] = {}
         exec(module.SETUP, namespace)
         for ex in exercises_of(module):
             exec(ex.solution_code, namespace)
-        spaces[notebook_of(module)] = namespace
-    return spaces
+            verdicts[ex.key] = ex.evaluate(namespace[ex.answer_name])
+    return verdicts
 
 
 EXERCISES = [ex for _, ex in all_exercises()]
@@ -48,8 +53,7 @@ EXERCISES = [ex for _, ex in all_exercises()]
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda ex: ex.key)
 def test_the_reference_solution_is_correct(ex, solved):
-    namespace = solved[next(nb for nb, e in all_exercises() if e is ex)]
-    verdict = ex.evaluate(namespace[ex.answer_name])
+    verdict = solved[ex.key]
     assert verdict.correct, verdict.message
     assert verdict.message.startswith("Correct")
 

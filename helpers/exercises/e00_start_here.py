@@ -93,5 +93,6 @@ TYPICAL_WRONG: dict[str, list[tuple[Any, str]]] = {
     "00.2": [((urls.rest_url("testnet"), urls.ws_url("testnet", "private")), "testnet's"),
              ((urls.ws_url("demo", "private"), urls.rest_url("demo")), "is the order"),
              ("https://api-demo.bybit.com", "two strings")],
-    "00.3": [("/v5/market/tickers", "that is the path"), ("symbol=BTCUSDT", "pybit sent"), ({"a": 1}, "as text")],
+    "00.3": [("/v5/market/tickers", "that is the path"), ("/v5/market/tickers?category=linear", "that is the path"),
+             ({"a": 1}, "as text")],
 }
