@@ -50,6 +50,21 @@ def expect(condition: object, message: str) -> None:
         raise Wrong(message)
 
 
+def whole_number(answer: Any, what: str) -> int:
+    """``answer`` as an ``int`` (numpy and pandas scalars too), or :class:`Wrong` saying ``what`` is a whole number."""
+    if hasattr(answer, "item") and callable(answer.item):          # numpy / pandas scalars
+        answer = answer.item()
+    expect(isinstance(answer, int) and not isinstance(answer, bool), f"{what} is a whole number, not {answer!r}")
+    return int(answer)
+
+
+def session() -> Any:
+    """A fresh ``pybit`` session for a judge to ask the exchange what happened (wherever BYBIT_ENV points)."""
+    from . import connect
+
+    return connect.http()
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What a check concluded: ``status`` is ``done``, ``attempted`` or ``not started``."""

@@ -5,15 +5,13 @@ import random
 from decimal import Decimal as D
 
 import pytest
-from pybit.unified_trading import HTTP
+from sessions import own_exchange, pybit_session
 from test_matching import NOW, FakeMarket
 
 from local_exchange.accounts import Accounts
 from local_exchange.errors import BybitError
 from local_exchange.matching import place_order, sweep_account
 from local_exchange.params import Params
-from local_exchange.runner import LocalExchange
-from local_exchange.settings import ExchangeConfig
 
 
 def market_order(account, market, side, qty, symbol="ETHUSDT", t=NOW):
@@ -85,11 +83,8 @@ def test_all_records_reconcile_with_the_fills(seed):
 
 @pytest.fixture(scope="module")
 def session():
-    config = ExchangeConfig(port=0, ip_limit=False, limits="off", extra_accounts=(("pnl-key", "pnl-secret"),))
-    with LocalExchange(config) as exchange:
-        session = HTTP(api_key="pnl-key", api_secret="pnl-secret", max_retries=1)
-        session.endpoint = exchange.url
-        yield session
+    with own_exchange(("pnl-key", "pnl-secret")) as exchange:
+        yield pybit_session(exchange, "pnl-key", "pnl-secret")
 
 
 def test_closed_pnl_over_rest_matches_the_executions(session):

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from pybit.exceptions import InvalidRequestError
-from pybit.unified_trading import HTTP
+from sessions import own_exchange, pybit_session
 
 from local_exchange.accounts import Accounts
 from local_exchange.catalog import _ms
@@ -13,8 +13,6 @@ from local_exchange.errors import BybitError
 from local_exchange.market import Market
 from local_exchange.matching import cancel_order, place_order, sweep_account
 from local_exchange.params import Params
-from local_exchange.runner import LocalExchange
-from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 
 T0 = _ms("2026-01-05") + 14 * 3_600_000
 
@@ -98,10 +96,8 @@ def test_a_spot_stop_order_reserves_nothing_until_it_fires(world):
 
 @pytest.fixture(scope="module")
 def session():
-    with LocalExchange(ExchangeConfig(port=0, ip_limit=False, limits="off")) as exchange:
-        session = HTTP(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, max_retries=1)
-        session.endpoint = exchange.url
-        yield session
+    with own_exchange() as exchange:
+        yield pybit_session(exchange)
 
 
 def test_over_rest_it_is_listed_amended_and_cancelled(session):

@@ -7,11 +7,9 @@ import time
 import pytest
 import websocket
 from pybit.exceptions import InvalidRequestError
-from pybit.unified_trading import HTTP
+from sessions import own_exchange, pybit_session
 
 from helpers import signing
-from local_exchange.runner import LocalExchange
-from local_exchange.settings import ExchangeConfig
 
 KEY, SECRET = "keys-key", "keys-secret"
 BUY = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Market", "qty": "0.001"}
@@ -19,16 +17,13 @@ BUY = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "M
 
 @pytest.fixture
 def exchange():
-    config = ExchangeConfig(port=0, ip_limit=False, limits="off", extra_accounts=((KEY, SECRET),))
-    with LocalExchange(config) as running:
+    with own_exchange((KEY, SECRET)) as running:
         yield running
 
 
 @pytest.fixture
 def session(exchange):
-    session = HTTP(api_key=KEY, api_secret=SECRET, max_retries=1)
-    session.endpoint = exchange.url
-    return session
+    return pybit_session(exchange, KEY, SECRET)
 
 
 def denied(call, **params) -> bool:

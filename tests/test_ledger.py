@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 import requests
 from pybit.exceptions import InvalidRequestError
-from pybit.unified_trading import HTTP
+from sessions import own_exchange, pybit_session
 from test_matching import NOW, FakeMarket
 
 from local_exchange.accounts import TEST_FUNDS, Accounts
@@ -17,8 +17,6 @@ from local_exchange.funding import funding_amount, settle_funding
 from local_exchange.market import Market
 from local_exchange.matching import place_order, sweep_account
 from local_exchange.params import Params
-from local_exchange.runner import LocalExchange
-from local_exchange.settings import ExchangeConfig
 
 
 def random_session(seed: int):
@@ -83,16 +81,13 @@ def test_every_fill_is_logged_with_its_fee_and_pnl():
 @pytest.fixture(scope="module")
 def exchange():
     """An exchange of this module's own, so that no other test's trades show in its logs."""
-    config = ExchangeConfig(port=0, ip_limit=False, limits="off", extra_accounts=(("ledger-key", "ledger-secret"),))
-    with LocalExchange(config) as running:
+    with own_exchange(("ledger-key", "ledger-secret")) as running:
         yield running
 
 
 @pytest.fixture
 def session(exchange):
-    session = HTTP(api_key="ledger-key", api_secret="ledger-secret", max_retries=1)
-    session.endpoint = exchange.url
-    return session
+    return pybit_session(exchange, "ledger-key", "ledger-secret")
 
 
 def test_fee_rates_are_the_rates_charged(session):

@@ -3,18 +3,13 @@ from __future__ import annotations
 
 import pytest
 from pybit.exceptions import InvalidRequestError
-from pybit.unified_trading import HTTP
-
-from local_exchange.runner import LocalExchange
-from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from sessions import own_exchange, pybit_session
 
 
 @pytest.fixture(scope="module")
 def session():
-    with LocalExchange(ExchangeConfig(port=0, ip_limit=False, limits="off")) as exchange:
-        session = HTTP(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, max_retries=1)
-        session.endpoint = exchange.url
-        yield session
+    with own_exchange() as exchange:
+        yield pybit_session(exchange)
 
 
 def refusal(call, **params) -> tuple[int, str]:

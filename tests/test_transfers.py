@@ -6,19 +6,13 @@ from decimal import Decimal as D
 
 import pytest
 from pybit.exceptions import InvalidRequestError
-from pybit.unified_trading import HTTP
-
-from local_exchange.runner import LocalExchange
-from local_exchange.settings import ExchangeConfig
+from sessions import own_exchange, pybit_session
 
 
 @pytest.fixture(scope="module")
 def session():
-    config = ExchangeConfig(port=0, ip_limit=False, limits="off", extra_accounts=(("fund-key", "fund-secret"),))
-    with LocalExchange(config) as exchange:
-        session = HTTP(api_key="fund-key", api_secret="fund-secret", max_retries=1)
-        session.endpoint = exchange.url
-        yield session
+    with own_exchange(("fund-key", "fund-secret")) as exchange:
+        yield pybit_session(exchange, "fund-key", "fund-secret")
 
 
 def balance(session, kind: str, coin: str = "USDT") -> dict:

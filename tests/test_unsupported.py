@@ -7,11 +7,10 @@ import time
 import pytest
 import websocket
 from pybit.exceptions import InvalidRequestError
-from pybit.unified_trading import HTTP
+from sessions import own_exchange, pybit_session
 
 from helpers import signing
-from local_exchange.runner import LocalExchange
-from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
+from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET
 from local_exchange.unsupported import UNSUPPORTED
 
 ORDER = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Market", "qty": "0.001"}
@@ -22,15 +21,13 @@ PYBIT = {"/v5/order/create": "place_order", "/v5/order/amend": "amend_order", "/
 
 @pytest.fixture(scope="module")
 def exchange():
-    with LocalExchange(ExchangeConfig(port=0, ip_limit=False, limits="off")) as running:
+    with own_exchange() as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def session(exchange):
-    session = HTTP(api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, max_retries=1)
-    session.endpoint = exchange.url
-    return session
+    return pybit_session(exchange, DEMO_API_KEY, DEMO_API_SECRET)
 
 
 ROWS = [(path, name) for path, rows in UNSUPPORTED.items() for name in rows]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..exercise import Exercise, Wrong, exercise_set, expect
+from ..exercise import Exercise, Wrong, exercise_set, expect, session, whole_number
 
 SETUP = """
 from helpers import connect, frames, klines
@@ -17,31 +17,17 @@ linear = frames.instruments(session.get_instruments_info(category="linear"))
 """
 
 
-def _session() -> Any:
-    from .. import connect
-
-    return connect.http()
-
-
 def _linear() -> pd.DataFrame:
     from .. import frames
 
-    return frames.instruments(_session().get_instruments_info(category="linear"))
-
-
-def _as_int(answer: Any, what: str) -> int:
-    expect(not isinstance(answer, bool), f"{what} is a number, not {answer!r}")
-    if hasattr(answer, "item") and callable(answer.item):      # numpy / pandas scalars
-        answer = answer.item()
-    expect(isinstance(answer, int), f"{what} is a whole number; you gave {type(answer).__name__} {answer!r}")
-    return int(answer)
+    return frames.instruments(session().get_instruments_info(category="linear"))
 
 
 # -- 1. counting from a DataFrame ---------------------------------------------------------------------
 
 def judge_high_leverage(answer: Any) -> str:
     linear = _linear()
-    count = _as_int(answer, "the count of contracts")
+    count = whole_number(answer, "the count of contracts")
     right = int((linear["maxLeverage"] >= 75).sum())
     expect(count != len(linear) or count == right,
            f"{count} is every linear contract. Keep only the rows whose maxLeverage is 75 or more.")
@@ -84,7 +70,7 @@ def judge_widest_day(answer: Any) -> str:
     from .. import klines
 
     day = _as_date(answer)
-    december = klines.history(_session(), "SOLUSDT", "D", start="2025-12-01", end="2025-12-31")
+    december = klines.history(session(), "SOLUSDT", "D", start="2025-12-01", end="2025-12-31")
     ranges = december.high - december.low
     expect(len(december) == 31, "the check could not download the 31 daily candles of December 2025")
     widest = ranges.idxmax().date()
@@ -116,7 +102,7 @@ def judge_spread(answer: Any) -> str:
         raise Wrong(f"{answer!r} is not a number; convert the prices with float() or Decimal() first") from None
     expect(spread != 0, "a spread of 0 means bid and ask are the same price: you subtracted a price from itself.")
     expect(spread > 0, "the spread came out negative: it is ask minus bid (the ask is the higher price).")
-    book = _session().get_orderbook(category="linear", symbol="BTCUSDT", limit=1)["result"]
+    book = session().get_orderbook(category="linear", symbol="BTCUSDT", limit=1)["result"]
     bid, ask = Decimal(book["b"][0][0]), Decimal(book["a"][0][0])
     tick = Decimal("0.1")
     expect(spread % tick == 0, f"{spread} is not a whole number of ticks (BTCUSDT's tick is {tick}): "
@@ -141,9 +127,9 @@ q3_ = Exercise(
 # -- 4. change the page size and look at the effect ----------------------------------------------------
 
 def judge_pages(answer: Any) -> str:
-    pages = _as_int(answer, "the number of pages")
-    session = _session()
-    total = len(session.get_instruments_info(category="linear")["result"]["list"])
+    pages = whole_number(answer, "the number of pages")
+    http = session()
+    total = len(http.get_instruments_info(category="linear")["result"]["list"])
     right = math.ceil(total / 7)
     expect(pages != total, f"{pages} is the number of symbols; count the calls (pages) instead.")
     expect(pages != math.ceil(total / 10), "that is the count with limit=10; change the loop to limit=7 and run it.")

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import signing
-from ..exercise import Exercise, Wrong, exercise_set, expect
+from ..exercise import Exercise, Wrong, exercise_set, expect, session
 
 SETUP = """
 from decimal import Decimal
@@ -49,20 +49,14 @@ q1_ = Exercise(
 
 # -- 2. do it: an order placed 20 % above the price, then cancelled ----------------------------------------
 
-def _session() -> Any:
-    from .. import connect
-
-    return connect.http()
-
-
 def judge_sell_order(answer: Any) -> str:
     expect(isinstance(answer, str) and answer, "give the orderId that place_order returned (reply['result']['orderId']).")
-    session = _session()
-    found = session.get_order_history(category="linear", symbol="BTCUSDT", orderId=answer)["result"]["list"]
+    http = session()
+    found = http.get_order_history(category="linear", symbol="BTCUSDT", orderId=answer)["result"]["list"]
     if not found:
         raise Wrong(f"the exchange has no BTCUSDT linear order {answer!r}: give the orderId of the order you placed.")
     order = found[0]
-    last = Decimal(session.get_tickers(category="linear", symbol="BTCUSDT")["result"]["list"][0]["lastPrice"])
+    last = Decimal(http.get_tickers(category="linear", symbol="BTCUSDT")["result"]["list"][0]["lastPrice"])
     expect(order["orderLinkId"] == "course-sell-1", f"the order's orderLinkId is {order['orderLinkId']!r}, "
                                                     "not 'course-sell-1': pass orderLinkId= to place_order.")
     expect(order["side"] == "Sell", "that order is a Buy; the task is a limit *sell* above the price.")
@@ -108,11 +102,11 @@ def judge_history_counts(answer: Any) -> str:
             value = value.item()
         expect(isinstance(value, int), f"the count of {name} is a whole number, not {value!r}")
         counts[name] = value
-    history = _session().get_order_history(category="linear", symbol="BTCUSDT")["result"]["list"]
+    history = session().get_order_history(category="linear", symbol="BTCUSDT")["result"]["list"]
     right = {name: sum(1 for o in history if o["orderStatus"] == name) for name in ("Filled", "Cancelled")}
     expect(counts != {"Filled": right["Cancelled"], "Cancelled": right["Filled"]} or counts == right,
            "the two counts are swapped.")
-    open_now = len(_session().get_open_orders(category="linear", symbol="BTCUSDT")["result"]["list"])
+    open_now = len(session().get_open_orders(category="linear", symbol="BTCUSDT")["result"]["list"])
     expect(sum(counts.values()) != open_now or open_now == sum(right.values()),
            "those are the open orders; the finished ones are in get_order_history.")
     expect(counts == right, f"the history now shows {right['Filled']} filled and {right['Cancelled']} cancelled "

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .. import signing
-from ..exercise import Exercise, Wrong, exercise_set, expect
+from ..exercise import Exercise, Wrong, exercise_set, expect, session
 
 SETUP = """
 import json
@@ -51,19 +51,13 @@ q1_ = Exercise(
 
 # -- 2. do it: what a market buy takes from the wallet ---------------------------------------------------------
 
-def _session() -> Any:
-    from .. import connect
-
-    return connect.http()
-
-
 def judge_fee_paid(answer: Any) -> str:
     try:
         paid = Decimal(str(answer))
     except InvalidOperation:
         raise Wrong(f"{answer!r} is not a number: subtract the two walletBalance values (as Decimal)") from None
     expect(paid != 0, "nothing changed? Wait for the wallet message that follows the fill (wallet.wait(n=1, ...)).")
-    fills = _session().get_executions(category="linear", symbol="ETHUSDT", limit=20)["result"]["list"]
+    fills = session().get_executions(category="linear", symbol="ETHUSDT", limit=20)["result"]["list"]
     buys = [f for f in fills if f["side"] == "Buy" and Decimal(f["execQty"]) == Decimal("0.1")]
     expect(buys, "the exchange has no recent 0.1 ETHUSDT buy of yours: place the market buy of the exercise.")
     fee = Decimal(buys[0]["execFee"])
@@ -106,7 +100,7 @@ def judge_trade_replies(answer: Any) -> str:
     expect(isinstance(answer, (list, tuple)) and all(isinstance(m, str) for m in answer),
            "give the retMsg of each reply, as a list of strings: [a['retMsg'] for a in answers].")
     expect(len(answer) == 2, f"two requests, two replies; you have {len(answer)}: wait for n=2.")
-    orders = _session().get_order_history(category="linear", symbol="ETHUSDT", orderLinkId="ws-1")["result"]["list"]
+    orders = session().get_order_history(category="linear", symbol="ETHUSDT", orderLinkId="ws-1")["result"]["list"]
     expect(orders, "the exchange has no ETHUSDT order with orderLinkId 'ws-1': place it with that orderLinkId.")
     expect(orders[0]["orderStatus"] != "New", "order ws-1 is still open: cancel it over the same trade socket.")
     expect(orders[0]["orderStatus"] == "Cancelled",

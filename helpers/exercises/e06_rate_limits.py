@@ -4,24 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from .. import limits
-from ..exercise import Exercise, exercise_set, expect
+from ..exercise import Exercise, exercise_set, expect, whole_number
 
 SETUP = """
 from helpers import connect, limits
 """
 
 
-def _whole(answer: Any, what: str) -> int:
-    if hasattr(answer, "item"):
-        answer = answer.item()
-    expect(isinstance(answer, int) and not isinstance(answer, bool), f"{what} is a whole number, not {answer!r}")
-    return int(answer)
-
-
 # -- 1. a burst of orders ------------------------------------------------------------------------------------
 
 def judge_refused_orders(answer: Any) -> str:
-    refused = _whole(answer, "the number of refused orders")
+    refused = whole_number(answer, "the number of refused orders")
     per_second = limits.endpoint_limit("/v5/order/create", "linear")
     assert per_second is not None
     expect(refused != per_second, f"{per_second} is how many the limit lets through in a second; how many of 15 are over it?")
@@ -44,7 +37,7 @@ q1_ = Exercise(
 # -- 2. the IP budget ------------------------------------------------------------------------------------------
 
 def judge_polled_symbols(answer: Any) -> str:
-    symbols = _whole(answer, "the number of symbols")
+    symbols = whole_number(answer, "the number of symbols")
     per_second = limits.IP_REQUESTS / limits.IP_WINDOW_S
     right = int(per_second // 10)
     expect(symbols != int(per_second), f"{int(per_second)} is requests per second; each symbol takes 10 of them.")
@@ -69,7 +62,7 @@ q2_ = Exercise(
 def judge_announced_limit(answer: Any) -> str:
     from .. import connect
 
-    announced = _whole(answer, "the limit")
+    announced = whole_number(answer, "the limit")
     reply, _, headers = connect.http(return_response_headers=True).get_open_orders(category="linear", symbol="BTCUSDT")
     right = int(headers["X-Bapi-Limit"])
     status = int(headers["X-Bapi-Limit-Status"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exercise import Exercise, exercise_set, expect
+from ..exercise import Exercise, exercise_set, expect, whole_number
 
 SETUP = """
 import time
@@ -37,15 +37,8 @@ q1_ = Exercise(
 
 # -- 2. signed in one order, sent in another -----------------------------------------------------------------
 
-def _whole(answer: Any, what: str) -> int:
-    if hasattr(answer, "item"):
-        answer = answer.item()
-    expect(isinstance(answer, int) and not isinstance(answer, bool), f"{what} is a whole number, not {answer!r}")
-    return int(answer)
-
-
 def judge_mismatch_code(answer: Any) -> str:
-    code = _whole(answer, "the retCode")
+    code = whole_number(answer, "the retCode")
     expect(code != 10003, "10003 is an unknown key; the key is fine here, the signature is what differs.")
     expect(code != 10002, "10002 is a timestamp problem; the time is fresh, the signed text differs from the sent one.")
     expect(code != 10001, "10001 is a parameter error; the parameters are valid, the signature is not.")

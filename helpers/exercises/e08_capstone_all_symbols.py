@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..exercise import Exercise, exercise_set, expect
+from ..exercise import Exercise, exercise_set, expect, whole_number
 
 SETUP = """
 from helpers import analysis, connect, history, ratelimit
@@ -108,9 +108,7 @@ q2_ = Exercise(
 def judge_far_days(answer: Any) -> str:
     from .. import analysis
 
-    if hasattr(answer, "item"):
-        answer = answer.item()
-    expect(isinstance(answer, int) and not isinstance(answer, bool), f"give a number of days, not {answer!r}")
+    answer = whole_number(answer, "a number of days")
     closes = _closes("D")
     top = analysis.top_pair(_correlation("D"))
     z = analysis.spread(closes, top.first, top.second).zscore

@@ -5,7 +5,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..exercise import Exercise, exercise_set, expect
+from ..exercise import Exercise, exercise_set, expect, whole_number
 
 SETUP = """
 from helpers import connect, frames, topics
@@ -66,10 +66,7 @@ q2_ = Exercise(
 # -- 3. do it: an old reduce-only order ---------------------------------------------------------------------------------
 
 def judge_reduce_only_code(answer: Any) -> str:
-    if hasattr(answer, "item"):
-        answer = answer.item()
-    expect(isinstance(answer, int) and not isinstance(answer, bool),
-           "give the retCode, a number (error.status_code of the InvalidRequestError).")
+    answer = whole_number(answer, "the retCode (error.status_code of the InvalidRequestError)")
     expect(answer != 0, "it was accepted: you must have a BTCUSDT position open. Close it, then try again.")
     expect(answer != 10001, "10001 is a parameter error: check the V5 names (orderType, timeInForce='IOC', "
                             "reduceOnly=True, qty as a string).")
@@ -103,5 +100,5 @@ TYPICAL_WRONG: dict[str, list[tuple[Any, str]]] = {
              (pd.DataFrame({"close": [1.0] * 2}, index=_DAYS[:2]), "2 candles"), ([["1735689600000"]], "DataFrame")],
     "09.2": [(["orderbook.25.BTCUSDT", "publicTrade.BTCUSDT"], "no 25-level"),
              (["orderbook.50.BTCUSDT", "trade.BTCUSDT"], "old name"), ("orderbook.50.BTCUSDT", "two topic names")],
-    "09.3": [(10001, "parameter error"), (0, "position open"), ("110017", "a number")],
+    "09.3": [(10001, "parameter error"), (0, "position open"), ("110017", "whole number")],
 }
