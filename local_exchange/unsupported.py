@@ -1,9 +1,11 @@
 """Parameters Bybit documents that the local exchange does not implement: refused, never ignored.
 
-A learner who sends ``takeProfit`` with an order and gets a plain fill back
-would believe the order is protected. So every parameter that Bybit's docs
-list for a served endpoint, and that the local exchange does not act on, is
-in :data:`UNSUPPORTED` with what it is for; a request that sends one gets
+A learner who sets a ``trailingStop`` and gets ``retCode 0`` back would believe
+the position is protected. So every parameter Bybit documents for the order and
+position endpoints that changes what an order or a position does, and that the
+local exchange does not act on, is in :data:`UNSUPPORTED` with what it is for
+(a parameter a read endpoint ignores is flagged in the wire log instead, see
+:mod:`local_exchange.wirenotes`); a request that sends one gets
 retCode 10001 and a message that names it, says the local exchange does not
 support it and where to try it. Values that mean "off" (``smpType=None``,
 ``isLeverage=0``, ...) are let through: sending the default changes nothing.
