@@ -4,7 +4,7 @@ Each notebook's exercises are defined in one module of :mod:`helpers.exercises`
 (``e01_rest_session`` for ``01_rest_session.ipynb``). In the notebook a learner
 writes an answer in the cell under the task, then runs one line::
 
-    q1.check(usdt_pairs)
+    q1.check(high_leverage)
 
 which prints ``Correct`` and why, or what is wrong and how to fix it. A check
 judges *behaviour* where that is the point: an exercise that places an order is
