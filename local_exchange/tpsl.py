@@ -17,6 +17,7 @@ are refused by :mod:`local_exchange.unsupported` (never silently dropped).
 """
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from .records import Position
 
 NOT_MODIFIED = 34040
+
+log = logging.getLogger(__name__)
 
 
 def check_side(pos: Position, kind: str, price: Decimal, base: Decimal, by: str) -> None:
@@ -101,6 +104,10 @@ def check_positions(account: Account, market: Market, now_ms: int) -> None:
             continue
         close = Params({"category": "linear", "symbol": pos.symbol, "side": "Sell" if pos.size > 0 else "Buy",
                         "orderType": "Market", "qty": fmt(abs(pos.size)), "reduceOnly": True})
-        order = place_order(account, market, close, now_ms)
-        order.stop_order_type, order.create_type = kind, f"CreateBy{kind}"
+        try:
+            order = place_order(account, market, close, now_ms)
+        except BybitError as error:        # e.g. no book to close against: drop the TP/SL, say why, go on
+            log.warning("%s of %s on %s could not close the position: %s", kind, account.uid, pos.symbol, error)
+        else:
+            order.stop_order_type, order.create_type = kind, f"CreateBy{kind}"
         pos.take_profit = pos.stop_loss = ZERO
