@@ -34,6 +34,7 @@ MARGIN_MODE_NOT_MODIFIED = 110026
 LEVERAGE_NOT_MODIFIED = 110043
 DUPLICATE_ORDER_LINK_ID = 110072
 AUTO_ADD_MARGIN_ISOLATED_ONLY = 110076
+TPSL_NOT_MODIFIED = 34040          # trading-stop with the values already set
 TRIGGER_EXPECT_RISING = 110092    # triggerDirection=1 but triggerPrice <= current price
 TRIGGER_EXPECT_FALLING = 110093   # triggerDirection=2 but triggerPrice >= current price
 NOTIONAL_TOO_LOW = 110094

@@ -21,6 +21,8 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from bybit_spec.errors import TPSL_NOT_MODIFIED
+
 from .errors import BybitError, param_error
 from .ids import next_seq
 from .matching import Changes, changes_account, place_order
@@ -33,8 +35,6 @@ if TYPE_CHECKING:
     from .accounts import Account
     from .market import Market
     from .records import Position
-
-NOT_MODIFIED = 34040
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def set_trading_stop(account: Account, market: Market, p: Params, now_ms: int) -
     new = (pos.take_profit if take_profit is None else take_profit, pos.stop_loss if stop_loss is None else stop_loss,
            tp_by, sl_by)
     if new == (pos.take_profit, pos.stop_loss, pos.tp_trigger_by, pos.sl_trigger_by):
-        raise BybitError(NOT_MODIFIED, "not modified")
+        raise BybitError(TPSL_NOT_MODIFIED, "not modified")
     if take_profit:
         check_side(pos, "TakeProfit", take_profit, current_price(market, "linear", symbol, tp_by, now_ms), tp_by)
     if stop_loss:
