@@ -1,0 +1,61 @@
+"""Rebuild ``docs_result_keys.json`` from a checkout of Bybit's API docs (``bybit-exchange/docs``).
+
+Run::
+
+    git clone https://github.com/bybit-exchange/docs /tmp/bybit-docs
+    python tests/data/extract_docs_keys.py /tmp/bybit-docs
+
+For each page under ``docs/v5`` that names an endpoint (``<APIEndpoint method=...
+url=...>``), it parses the JSON of the page's *Response Example* and keeps the
+keys of ``result`` and of the first item of its list (``list``, ``rows`` or
+``data``). ``benchmarks/pybit_coverage.py`` checks the local exchange's replies
+against them. Pages whose example is not valid JSON (a few carry comments,
+which are stripped first) are skipped and counted.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "docs_result_keys.json"
+_ENDPOINT = re.compile(r'APIEndpoint method="(GET|POST)" url="(/v5/[^"]+)"')
+_EXAMPLE = re.compile(r"### Response Example.*?```json\s*\n(.*?)\n```", re.S)
+
+
+def keys_of(page: str) -> tuple[str, dict[str, list[str]]] | None:
+    """``(path, {"result": [...], "item": [...]})`` of one docs page, or ``None``."""
+    endpoint = _ENDPOINT.search(page)
+    example = _EXAMPLE.search(page)
+    if not endpoint or not example:
+        return None
+    raw = re.sub(r"//[^\n]*", "", example.group(1))
+    raw = re.sub(r",(\s*[}\]])", r"\1", raw)
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return None
+    result = doc.get("result") if isinstance(doc, dict) else None
+    if not isinstance(result, dict):
+        return endpoint.group(2), {"result": [], "item": []}
+    items = result.get("list") or result.get("rows") or result.get("data")
+    item = sorted(items[0]) if isinstance(items, list) and items and isinstance(items[0], dict) else []
+    return endpoint.group(2), {"result": sorted(result), "item": item}
+
+
+def main(docs: Path) -> None:
+    found: dict[str, dict[str, list[str]]] = {}
+    skipped = 0
+    for page in sorted((docs / "docs" / "v5").rglob("*.mdx")):
+        got = keys_of(page.read_text(encoding="utf-8"))
+        if got is None:
+            skipped += 1
+            continue
+        found.setdefault(got[0], got[1])
+    OUT.write_text(json.dumps(dict(sorted(found.items())), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{len(found)} endpoints written to {OUT.name}; {skipped} pages without a usable example")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
