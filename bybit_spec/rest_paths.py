@@ -2,9 +2,10 @@
 
 Taken from Bybit's API documentation (the repository ``bybit-exchange/docs``: each
 page under ``docs/v5/`` names its endpoint as ``<APIEndpoint method=... url=...>``),
-commit ``072c197d0``. The local exchange uses it to tell a path Bybit serves but it
-does not ("try it on testnet") from a path that does not exist (a typo); the
-course's coverage listing uses it to show what is served.
+commit ``072c197d0``, printed by ``python tests/data/extract_docs_keys.py DOCS --paths``.
+The local exchange uses it to tell a path Bybit serves but it does not ("try it on
+testnet") from a path that does not exist (a typo); the course's coverage listing
+uses it to show what is served.
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Rebuild ``docs_result_keys.json`` from a checkout of Bybit's API docs (``bybit-exchange/docs``).
+"""Rebuild ``docs_result_keys.json`` (and ``bybit_spec/rest_paths.py``) from Bybit's API docs.
 
-Run::
+Run, with a checkout of ``bybit-exchange/docs``::
 
     git clone https://github.com/bybit-exchange/docs /tmp/bybit-docs
-    python tests/data/extract_docs_keys.py /tmp/bybit-docs
+    python tests/data/extract_docs_keys.py /tmp/bybit-docs            # the result keys
+    python tests/data/extract_docs_keys.py /tmp/bybit-docs --paths    # prints every path and its method
 
 For each page under ``docs/v5`` that names an endpoint (``<APIEndpoint method=...
 url=...>``), it parses the JSON of the page's *Response Example* and keeps the
@@ -21,6 +22,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "docs_result_keys.json"
 _ENDPOINT = re.compile(r'APIEndpoint method="(GET|POST)" url="(/v5/[^"]+)"')
+_PLAIN_ENDPOINT = re.compile(r"^(GET|POST) `?(/v5/[A-Za-z0-9/_.-]+)", re.M)     # older pages: GET `/v5/...`
 _EXAMPLE = re.compile(r"### Response Example.*?```json\s*\n(.*?)\n```", re.S)
 
 
@@ -44,6 +46,16 @@ def keys_of(page: str) -> tuple[str, dict[str, list[str]]] | None:
     return endpoint.group(2), {"result": sorted(result), "item": item}
 
 
+def paths(docs: Path) -> dict[str, str]:
+    """Every endpoint the docs name: path -> ``GET``, ``POST`` or ``GET/POST``."""
+    methods: dict[str, set[str]] = {}
+    for page in (docs / "docs" / "v5").rglob("*.mdx"):
+        text = page.read_text(encoding="utf-8")
+        for method, path in _ENDPOINT.findall(text) + _PLAIN_ENDPOINT.findall(text):
+            methods.setdefault(path, set()).add(method)
+    return {path: "/".join(sorted(m)) for path, m in sorted(methods.items())}
+
+
 def main(docs: Path) -> None:
     found: dict[str, dict[str, list[str]]] = {}
     skipped = 0
@@ -58,4 +70,8 @@ def main(docs: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    if "--paths" in sys.argv:
+        for path, method in paths(Path(sys.argv[1])).items():
+            print(f'    "{path}": "{method}",')
+    else:
+        main(Path(sys.argv[1]))
