@@ -6,12 +6,13 @@ from decimal import Decimal as D
 import pytest
 from pybit.exceptions import InvalidRequestError
 from sessions import own_exchange, pybit_session
+from test_matching import NOW, FakeMarket, code_of
 
 from local_exchange.accounts import Accounts
 from local_exchange.catalog import _ms
 from local_exchange.errors import BybitError
 from local_exchange.market import Market
-from local_exchange.matching import cancel_order, place_order, sweep_account
+from local_exchange.matching import cancel_all, cancel_order, place_order, sweep_account
 from local_exchange.params import Params
 
 T0 = _ms("2026-01-05") + 14 * 3_600_000
@@ -34,12 +35,6 @@ def first_rise(market: Market, symbol: str, category: str = "linear") -> tuple[D
             return price, T0 + k * 100
         best = max(best, price)
     raise AssertionError("the price did not rise within an hour")
-
-
-def code_of(fn, *args) -> int:
-    with pytest.raises(BybitError) as caught:
-        fn(*args)
-    return caught.value.code
 
 
 def test_a_rise_trigger_waits_then_fires_as_a_market_order(world):
@@ -118,3 +113,59 @@ def test_over_rest_it_is_listed_amended_and_cancelled(session):
     session.cancel_order(category="linear", symbol="BTCUSDT", orderId=order_id)
     history = session.get_order_history(category="linear", orderId=order_id)["result"]["list"]
     assert history[0]["orderStatus"] == "Deactivated"
+
+
+# ---------------------------------------------------------------------------------------------
+# on a fixed fake market: spot reserves, cancel-all by kind, closeOnTrigger, the 170140 hint
+# ---------------------------------------------------------------------------------------------
+
+class IndexedMarket(FakeMarket):
+    def index_price(self, category, symbol, t_ms):
+        return self.prices[symbol]
+
+
+@pytest.fixture
+def market() -> IndexedMarket:
+    return IndexedMarket()
+
+
+@pytest.fixture
+def account(market):
+    return Accounts(market).add("k", "s")
+
+
+def place(account, market, **kw):
+    return place_order(account, market, Params(kw), NOW)
+
+
+LINEAR = dict(category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.01")
+
+
+def test_spot_stop_order_reserves_nothing_tpsl_order_reserves_at_once(account, market):
+    base = dict(category="spot", symbol="BTCUSDT", side="Buy", orderType="Limit", qty="0.1", price="95000")
+    stop = place(account, market, **base, triggerPrice="96000", orderFilter="StopOrder")
+    assert stop.status == "Untriggered" and account.spot_locked("USDT") == 0
+    tpsl = place(account, market, **base, triggerPrice="96000", orderFilter="tpslOrder")
+    assert account.spot_locked("USDT") == D("9500") and tpsl.to_dict()["stopOrderType"] == "tpslOrder"
+    # cancel-all on spot cancels normal orders only unless orderFilter says otherwise
+    assert cancel_all(account, market, Params({"category": "spot"}), NOW) == []
+    done = cancel_all(account, market, Params({"category": "spot", "orderFilter": "tpslOrder"}), NOW)
+    assert done == [tpsl] and tpsl.status == "Deactivated" and account.spot_locked("USDT") == 0
+    market.prices["BTCUSDT"] = D("96000")
+    sweep_account(account, market, NOW + 1)
+    assert stop.status == "New" and account.spot_locked("USDT") == D("9500")
+
+
+def test_spot_market_buy_with_a_base_amount_gets_a_hint(account, market):
+    with pytest.raises(BybitError) as info:
+        place(account, market, category="spot", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.001")
+    assert info.value.code == 170140
+    assert info.value.message.startswith("Order value exceeded lower limit")
+    assert 'marketUnit="baseCoin"' in info.value.message
+
+
+def test_close_on_trigger_with_qty_zero_closes_the_whole_position(account, market):
+    place(account, market, **{**LINEAR, "qty": "0.02"})
+    o = place(account, market, category="linear", symbol="BTCUSDT", side="Sell", orderType="Market", qty="0",
+              reduceOnly=True, closeOnTrigger=True)
+    assert o.status == "Filled" and o.cum_qty == D("0.02") and account.positions["BTCUSDT"].size == 0
