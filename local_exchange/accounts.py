@@ -17,7 +17,7 @@ Simplifications (so a learner knows what is *not* imitated):
 * only USDT counts as margin for linear positions (no collateral haircuts on
   BTC/ETH, no borrowing, no liquidation); funding settles every 8 hours
   (:mod:`local_exchange.funding`);
-* one-way position mode only (``positionIdx`` 0), cross margin;
+* cross margin only; one-way or hedge position mode (:mod:`local_exchange.position_mode`);
 * the maintenance margin rate is a flat 0.5 %, so ``liqPrice`` is a rough guide.
 """
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
 from .keys import KeySettings
 from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
+from .position_mode import PositionModes
 from .records import (
     DEFAULT_LEVERAGE,
     MMR,
@@ -86,7 +87,8 @@ class Account:
     orders: dict[str, Order] = field(default_factory=dict)          # by orderId, oldest first
     link_ids: dict[str, str] = field(default_factory=dict)          # orderLinkId -> orderId
     open_ids: dict[str, None] = field(default_factory=dict)         # ids of resting orders
-    positions: dict[str, Position] = field(default_factory=dict)    # linear, by symbol
+    positions: dict[tuple[str, int], Position] = field(default_factory=dict)  # linear, by (symbol, positionIdx)
+    modes: PositionModes = field(default_factory=PositionModes)     # one-way or hedge, per symbol / coin
     executions: list[Execution] = field(default_factory=list)       # oldest first
     ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
     closed_pnl: list[ClosedPnl] = field(default_factory=list)       # one per closing order, oldest first
@@ -120,12 +122,18 @@ class Account:
             return self.orders.get(self.link_ids[order_link_id])
         return None
 
-    def position(self, symbol: str, now_ms: int = 0) -> Position:
-        """The linear position of ``symbol`` (created flat on first use)."""
-        pos = self.positions.get(symbol)
+    def position(self, symbol: str, now_ms: int = 0, idx: int = 0) -> Position:
+        """The linear position ``(symbol, idx)`` (created flat on first use; ``idx`` is its positionIdx).
+
+        A new hedge-mode side takes the leverage its other side has: with cross
+        margin the two share one.
+        """
+        pos = self.positions.get((symbol, idx))
         if pos is None:
-            pos = self.positions[symbol] = Position(symbol=symbol, created=now_ms, updated=now_ms,
-                                                    seq=next_seq())
+            twin = self.positions.get((symbol, 3 - idx)) if idx else None
+            pos = self.positions[symbol, idx] = Position(
+                symbol=symbol, idx=idx, leverage=twin.leverage if twin else DEFAULT_LEVERAGE,
+                created=now_ms, updated=now_ms, seq=next_seq())
         return pos
 
     def open_orders(self) -> list[Order]:
@@ -143,15 +151,16 @@ class Account:
         only the part beyond the opposite position counts, valued at the order price
         and divided by the leverage. ``extra`` adds a not-yet-placed order.
         """
-        symbols = {symbol} if symbol else {o.symbol for o in self.open_orders() if o.category == "linear"}
+        keys = {(o.symbol, o.position_idx) for o in self.open_orders() if o.category == "linear"
+                and (symbol is None or o.symbol == symbol)}
         if extra is not None:
-            symbols.add(extra.symbol)
+            keys.add((extra.symbol, extra.position_idx))
         total = ZERO
-        for sym in symbols:
-            orders = [o for o in self.open_orders() if o.category == "linear" and o.symbol == sym]
-            if extra is not None and extra.symbol == sym:
+        for key in keys:
+            orders = [o for o in self.open_orders() if o.category == "linear" and (o.symbol, o.position_idx) == key]
+            if extra is not None and (extra.symbol, extra.position_idx) == key:
                 orders.append(extra)
-            pos = self.positions.get(sym)
+            pos = self.positions.get(key)
             size = pos.size if pos else ZERO
             lev = pos.leverage if pos else DEFAULT_LEVERAGE
             for side, opposite in (("Buy", max(-size, ZERO)), ("Sell", max(size, ZERO))):

@@ -70,6 +70,7 @@ class Order:
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = ""
     sl_trigger_by: str = ""
+    position_idx: int = 0               # 0 one-way; 1 / 2 the Buy / Sell side in hedge mode (position_mode.py)
 
     @property
     def is_open(self) -> bool:
@@ -107,7 +108,7 @@ class Order:
             "qty": qty_text,
             "side": self.side,
             "isLeverage": "0" if self.category == "spot" else "",
-            "positionIdx": 0,
+            "positionIdx": self.position_idx,
             "orderStatus": self.status,
             "createType": self.create_type or (
                 "CreateByStopOrder" if self.stop_order_type == "Stop" and linear else "CreateByUser"),
@@ -239,9 +240,15 @@ class Execution:
 
 @dataclass
 class Position:
-    """A one-way linear position: ``size`` > 0 long, < 0 short, 0 flat."""
+    """A linear position: ``size`` > 0 long, < 0 short, 0 flat.
+
+    ``idx`` is Bybit's ``positionIdx``: 0 for the one position of a symbol in
+    one-way mode; in hedge mode a symbol has two, 1 (the long side, never
+    short) and 2 (the short side, never long).
+    """
 
     symbol: str
+    idx: int = 0
     leverage: Decimal = DEFAULT_LEVERAGE
     size: Decimal = ZERO
     avg_price: Decimal = ZERO
@@ -256,6 +263,11 @@ class Position:
     updated: int = 0
     open_time: int = 0
     seq: int = 0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """How the account files it: ``(symbol, positionIdx)``."""
+        return self.symbol, self.idx
 
     @property
     def side(self) -> str:
@@ -294,7 +306,7 @@ class Position:
             bep = fmt_dp(bep_d.quantize(inst.tick_size), tick)
         mp_value = size * mark
         return {
-            "positionIdx": 0,
+            "positionIdx": self.idx,
             "riskId": 1,
             "riskLimitValue": "2000000",
             "symbol": self.symbol,
