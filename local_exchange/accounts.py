@@ -14,11 +14,12 @@ it (``wallet-balance``); the pieces it is made of live beside it:
 
 Simplifications (so a learner knows what is *not* imitated):
 
-* only USDT counts as margin for linear positions (no collateral haircuts on
-  BTC/ETH, no borrowing, no liquidation); funding settles every 8 hours
+* only USDT pays for new linear orders (no collateral haircuts on BTC/ETH, no
+  borrowing); the whole wallet counts against liquidation
+  (:mod:`local_exchange.liquidation`); funding settles every 8 hours
   (:mod:`local_exchange.funding`);
 * cross margin only; one-way or hedge position mode (:mod:`local_exchange.position_mode`);
-* the maintenance margin rate is a flat 0.5 %, so ``liqPrice`` is a rough guide.
+* the maintenance margin rate is a flat 0.5 % of the entry value.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
+from .catalog import price_ceiling
 from .closed_pnl import ClosedPnl
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
@@ -190,6 +192,32 @@ class Account:
     def position_im(self) -> Decimal:
         return sum((p.im for p in self.positions.values()), ZERO)
 
+    def maintenance_margin(self) -> Decimal:
+        """``totalMaintenanceMargin``: entry value x MMR over the linear positions."""
+        return sum((p.value * MMR for p in self.positions.values()), ZERO)
+
+    def liq_price(self, market: Market, pos: Position, now_ms: int) -> Decimal | None:
+        """Where ``pos`` would be liquidated, all else unchanged; ``None`` if nowhere in the price range.
+
+        The mark price at which the margin balance falls to the maintenance
+        margin (:mod:`local_exchange.liquidation`): ``entry + (MM - others) / size``,
+        ``others`` being the margin balance without this position's PnL.
+        """
+        if pos.size == 0:
+            return None
+        inst = market.instrument("linear", pos.symbol)
+        if inst is None:
+            return None
+        others = self.margin_balance(market, now_ms) - pos.unrealised(market.mark_price("linear", pos.symbol, now_ms))
+        liq = pos.avg_price + (self.maintenance_margin() - others) / pos.size
+        return liq if ZERO < liq < price_ceiling(inst) else None
+
+    def margin_balance(self, market: Market, now_ms: int) -> Decimal:
+        """``totalMarginBalance``: every coin at its USD price, plus the unrealised PnL."""
+        coins = self._listed_coins(None)
+        prices = (self.coin_price(c, market, now_ms) for c in coins)
+        return sum((self.wallet[c] * price for c, price in zip(coins, prices)), ZERO) + self.upl(market, now_ms)
+
     def available(self, coin: str, market: Market, now_ms: int) -> Decimal:
         """What new orders may still use of ``coin``.
 
@@ -252,7 +280,7 @@ class Account:
         upl = self._upl(marks)
         pos_im = self.position_im()
         ord_im = self.order_im(market)
-        pos_mm = sum((p.value * MMR for p in self.positions.values()), ZERO)
+        pos_mm = self.maintenance_margin()
         cum_real = sum((p.cum_realised for p in self.positions.values()), ZERO)
         total_wallet = ZERO
         total_equity = ZERO
@@ -363,6 +391,7 @@ class Accounts:
     def sweep(self, market: Market, now_ms: int) -> None:
         """Fill every resting limit order whose price the live last price has reached; settle funding."""
         from .funding import settle_funding
+        from .liquidation import in_danger, liquidate
         from .matching import sweep_account
         from .tpsl import check_positions
 
@@ -373,5 +402,7 @@ class Accounts:
                 settle_funding(account, market, now_ms)
                 if any(pos.take_profit or pos.stop_loss for pos in account.positions.values()):
                     check_positions(account, market, now_ms)
+                if in_danger(account, market, now_ms):
+                    liquidate(account, market, now_ms)
             else:
                 account.funded_until = now_ms

@@ -135,10 +135,14 @@ class Changes:
                 inst = market.instrument("linear", pos.symbol)
                 if inst is not None:
                     mark = market.mark_price("linear", pos.symbol, now_ms)
-                    items.append(pos.to_event(inst, mark, account.fees["linear"].taker))
+                    liq = account.liq_price(market, pos, now_ms)
+                    items.append(pos.to_event(inst, mark, account.fees["linear"].taker, liq))
             account.emit("position", items)
         if self.wallet:
             account.emit("wallet", [account.wallet_balance(market, now_ms)])
+
+
+LIQUIDATION_ORDER = "CreateByLiq"      # createType of the orders a liquidation places (liquidation.py)
 
 
 def _insufficient(category: str) -> BybitError:
@@ -258,7 +262,8 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
     if order.category == "spot":
         ledger.record_trade(account, execution, inst.base_coin, inst.quote_coin, ZERO)
     else:
-        ledger.record_trade(account, execution, inst.base_coin, inst.settle_coin, pos.size)
+        ledger.record_trade(account, execution, inst.base_coin, inst.settle_coin, pos.size,
+                            "LIQUIDATION" if order.create_type == LIQUIDATION_ORDER else "TRADE")
     changes.executions.append(execution)
     changes.orders[order.order_id] = order
     changes.wallet = True
@@ -396,8 +401,13 @@ def _take_then_rest(account: Account, market: Market, order: Order, inst: Instru
 
 
 @changes_account
-def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Order:
+def place_order(account: Account, market: Market, p: Params, now_ms: int, create_type: str = "",
+                stop_order_type: str = "") -> Order:
     """``POST /v5/order/create``, in four steps. Returns the order (maybe finished).
+
+    The exchange places orders of its own through here too (a take-profit, a
+    liquidation): ``create_type`` and ``stop_order_type`` say so on the order
+    from its first event on.
 
     Steps 1 to 3 are in :mod:`local_exchange.orders`:
 
@@ -414,6 +424,8 @@ def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     request = read_order_request(account, market, p, now_ms)
     check_order_grid(request)
     order = new_order(request, now_ms)
+    order.create_type = create_type or order.create_type
+    order.stop_order_type = stop_order_type or order.stop_order_type
     if request.trigger is not None:              # a conditional order waits for its trigger
         _arm(account, market, order, request.inst, now_ms)
         return order
@@ -537,6 +549,20 @@ def cancel_all(account: Account, market: Market, p: Params, now_ms: int) -> list
             done.append(order)
             if category == "linear":
                 _push_position(account, order, now_ms, changes)
+    changes.publish(account, market, now_ms)
+    return done
+
+
+@changes_account
+def cancel_linear(account: Account, market: Market, now_ms: int, cancel_type: str) -> list[Order]:
+    """Cancel every open linear order (the exchange's own cancel, e.g. before a liquidation)."""
+    changes = Changes()
+    done = []
+    for order in account.open_orders():
+        if order.category == "linear":
+            _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type=cancel_type)
+            _push_position(account, order, now_ms, changes)
+            done.append(order)
     changes.publish(account, market, now_ms)
     return done
 

@@ -17,7 +17,7 @@ from .numbers import ONE, ZERO, fmt, fmt_dp, money, price_step
 if TYPE_CHECKING:  # imported for type checkers only
     from .catalog import Instrument
 
-MMR = Decimal("0.005")              # maintenance margin rate used for positionMM / liqPrice
+MMR = Decimal("0.005")              # maintenance margin rate: positionMM, and so liquidation (liquidation.py)
 DEFAULT_LEVERAGE = Decimal(10)
 OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered")   # Bybit's "open status" list
 UNTRIGGERED = "Untriggered"         # a conditional order waiting for its trigger price
@@ -287,23 +287,19 @@ class Position:
         """Profit if closed at ``mark``: ``(mark - avg) x size`` (size negative when short)."""
         return (mark - self.avg_price) * self.size if self.size else ZERO
 
-    def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
-        """The item of ``/v5/position/list``."""
+    def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal,
+                liq: Decimal | None = None) -> dict[str, Any]:
+        """The item of ``/v5/position/list``; ``liq`` is its liquidation price (``Account.liq_price``)."""
         tick = price_step(inst)
         flat = self.size == 0
         size = abs(self.size)
         if flat:
-            liq = bep = ""
+            bep = ""
+        elif self.size > 0:
+            bep = fmt_dp((self.avg_price * (ONE + taker_rate) / (ONE - taker_rate)).quantize(inst.tick_size), tick)
         else:
-            inv = ONE / self.leverage
-            if self.size > 0:
-                liq_d = self.avg_price * (ONE - inv + MMR)
-                bep_d = self.avg_price * (ONE + taker_rate) / (ONE - taker_rate)
-            else:
-                liq_d = self.avg_price * (ONE + inv - MMR)
-                bep_d = self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)
-            liq = fmt_dp(max(liq_d, ZERO).quantize(inst.tick_size), tick)
-            bep = fmt_dp(bep_d.quantize(inst.tick_size), tick)
+            bep = fmt_dp((self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)).quantize(inst.tick_size), tick)
+        liq_text = "" if flat or liq is None else fmt_dp(liq.quantize(inst.tick_size), tick)
         mp_value = size * mark
         return {
             "positionIdx": self.idx,
@@ -319,7 +315,7 @@ class Position:
             "leverage": fmt(self.leverage),
             "breakEvenPrice": bep or "0",
             "markPrice": fmt_dp(mark, tick),
-            "liqPrice": liq,
+            "liqPrice": liq_text,
             "bustPrice": "",
             "positionIM": money(self.im),
             "positionIMByMp": money(mp_value / self.leverage),
@@ -349,9 +345,10 @@ class Position:
             "tradeMode": 0,
         }
 
-    def to_event(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
+    def to_event(self, inst: Instrument, mark: Decimal, taker_rate: Decimal,
+                 liq: Decimal | None = None) -> dict[str, Any]:
         """The item of a private WebSocket ``position`` message (``entryPrice`` = REST ``avgPrice``)."""
-        d = self.to_dict(inst, mark, taker_rate)
+        d = self.to_dict(inst, mark, taker_rate, liq)
         d.update(category="linear", entryPrice=d["avgPrice"])
         return d
 

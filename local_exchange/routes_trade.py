@@ -233,7 +233,8 @@ async def positions(request: web.Request) -> web.Response:
         for pos in chosen:
             inst = market.instrument(category, pos.symbol)
             assert inst is not None, "positions exist only on listed instruments"
-            rows.append(pos.to_dict(inst, market.mark_price(category, pos.symbol, now), taker))
+            liq = account.liq_price(market, pos, now) if category == "linear" else None
+            rows.append(pos.to_dict(inst, market.mark_price(category, pos.symbol, now), taker, liq))
     indexed = list(enumerate(rows))
     page, cursor = paginate(indexed, lambda item: -item[0], limit, p.str("cursor"))
     return envelope.ok({"category": category, "list": [row for _, row in page],

@@ -108,9 +108,7 @@ def check_positions(account: Account, market: Market, now_ms: int) -> None:
                         "orderType": "Market", "qty": fmt(abs(pos.size)), "reduceOnly": True,
                         "positionIdx": pos.idx})
         try:
-            order = place_order(account, market, close, now_ms)
+            place_order(account, market, close, now_ms, create_type=f"CreateBy{kind}", stop_order_type=kind)
         except BybitError as error:        # e.g. no book to close against: drop the TP/SL, say why, go on
             log.warning("%s of %s on %s could not close the position: %s", kind, account.uid, pos.symbol, error)
-        else:
-            order.stop_order_type, order.create_type = kind, f"CreateBy{kind}"
         pos.take_profit = pos.stop_loss = ZERO
