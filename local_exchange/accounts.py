@@ -18,7 +18,8 @@ Simplifications (so a learner knows what is *not* imitated):
   borrowing); the whole wallet counts against liquidation
   (:mod:`local_exchange.liquidation`); funding settles every 8 hours
   (:mod:`local_exchange.funding`);
-* cross margin only; one-way or hedge position mode (:mod:`local_exchange.position_mode`);
+* cross or isolated margin (:mod:`local_exchange.isolated`); one-way or hedge
+  position mode (:mod:`local_exchange.position_mode`);
 * the maintenance margin rate is a flat 0.5 % of the entry value.
 """
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .records import (
     DEFAULT_LEVERAGE,
     MMR,
     OPEN_STATUSES,
+    REGULAR_MARGIN,
     Execution,
     FeeRates,
     Order,
@@ -91,6 +93,7 @@ class Account:
     open_ids: dict[str, None] = field(default_factory=dict)         # ids of resting orders
     positions: dict[tuple[str, int], Position] = field(default_factory=dict)  # linear, by (symbol, positionIdx)
     modes: PositionModes = field(default_factory=PositionModes)     # one-way or hedge, per symbol / coin
+    margin_mode: str = REGULAR_MARGIN                               # or ISOLATED_MARGIN (isolated.py)
     executions: list[Execution] = field(default_factory=list)       # oldest first
     ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
     closed_pnl: list[ClosedPnl] = field(default_factory=list)       # one per closing order, oldest first
@@ -177,8 +180,14 @@ class Account:
                     total += (q - used) * o.price / lev
         return total
 
-    def upl(self, market: Market, now_ms: int) -> Decimal:
-        """Unrealised PnL of all linear positions at the mark price."""
+    def upl(self, market: Market, now_ms: int, cross_only: bool = False) -> Decimal:
+        """Unrealised PnL of all linear positions at the mark price (``cross_only``: of the cross ones).
+
+        An isolated position's profit is not the account's to spend until it is closed.
+        """
+        if cross_only:
+            return sum((p.unrealised(market.mark_price("linear", p.symbol, now_ms))
+                        for p in self.positions.values() if p.size and not p.isolated), ZERO)
         return self._upl(self._marks(market, now_ms))
 
     def _marks(self, market: Market, now_ms: int) -> tuple[Decimal, ...]:
@@ -194,20 +203,25 @@ class Account:
 
     def maintenance_margin(self) -> Decimal:
         """``totalMaintenanceMargin``: entry value x MMR over the linear positions."""
-        return sum((p.value * MMR for p in self.positions.values()), ZERO)
+        return sum((p.mm for p in self.positions.values()), ZERO)
 
     def liq_price(self, market: Market, pos: Position, now_ms: int) -> Decimal | None:
         """Where ``pos`` would be liquidated, all else unchanged; ``None`` if nowhere in the price range.
 
         The mark price at which the margin balance falls to the maintenance
         margin (:mod:`local_exchange.liquidation`): ``entry + (MM - others) / size``,
-        ``others`` being the margin balance without this position's PnL.
+        ``others`` being the margin balance without this position's PnL. For an
+        isolated position, where its own margin falls to its maintenance margin:
+        ``entry + (MM - margin) / size``.
         """
         if pos.size == 0:
             return None
         inst = market.instrument("linear", pos.symbol)
         if inst is None:
             return None
+        if pos.isolated:        # only its own margin stands behind it
+            liq = pos.avg_price + (pos.mm - pos.margin) / pos.size
+            return liq if ZERO < liq < price_ceiling(inst) else None
         others = self.margin_balance(market, now_ms) - pos.unrealised(market.mark_price("linear", pos.symbol, now_ms))
         liq = pos.avg_price + (self.maintenance_margin() - others) / pos.size
         return liq if ZERO < liq < price_ceiling(inst) else None
@@ -226,7 +240,7 @@ class Account:
         """
         base = self.wallet.get(coin, ZERO) - self.spot_locked(coin)
         if coin == "USDT":
-            base += self.upl(market, now_ms) - self.position_im() - self.order_im(market)
+            base += self.upl(market, now_ms, cross_only=True) - self.position_im() - self.order_im(market)
         return base
 
     def coin_price(self, coin: str, market: Market, now_ms: int) -> Decimal:
@@ -343,7 +357,7 @@ class Account:
 
     def account_info(self) -> dict[str, Any]:
         """The result of ``/v5/account/info`` (:func:`local_exchange.shapes.account_info`)."""
-        return shapes.account_info(self.created)
+        return shapes.account_info(self.created, self.margin_mode)
 
     def api_key_info(self) -> dict[str, Any]:
         """The result of ``/v5/user/query-api`` (:func:`local_exchange.shapes.api_key_info`)."""
@@ -391,7 +405,7 @@ class Accounts:
     def sweep(self, market: Market, now_ms: int) -> None:
         """Fill every resting limit order whose price the live last price has reached; settle funding."""
         from .funding import settle_funding
-        from .liquidation import in_danger, liquidate
+        from .liquidation import check as check_liquidation
         from .matching import sweep_account
         from .tpsl import check_positions
 
@@ -402,7 +416,6 @@ class Accounts:
                 settle_funding(account, market, now_ms)
                 if any(pos.take_profit or pos.stop_loss for pos in account.positions.values()):
                     check_positions(account, market, now_ms)
-                if in_danger(account, market, now_ms):
-                    liquidate(account, market, now_ms)
+                check_liquidation(account, market, now_ms)
             else:
                 account.funded_until = now_ms

@@ -69,7 +69,7 @@ from .orders import (
 )
 from .params import Params
 from .position_mode import indexes
-from .records import UNTRIGGERED, Execution, Order, Position
+from .records import ISOLATED_MARGIN, UNTRIGGERED, Execution, Order, Position
 from .triggers import FALL, RISE, TRIGGER_BYS, check_room, check_side, current_price, is_due, kind_filter
 
 if TYPE_CHECKING:  # the account is only annotated here: accounts imports matching (Accounts.sweep)
@@ -231,6 +231,8 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
     else:
         fee, fee_coin = value * rate, inst.settle_coin
         pos = account.position(order.symbol, now_ms, order.position_idx)
+        if pos.size == 0:                   # a new holding takes the account's margin mode
+            pos.isolated, pos.margin = account.margin_mode == ISOLATED_MARGIN, ZERO
         size_before, entry_before = pos.size, pos.avg_price
         pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
         open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
@@ -278,6 +280,8 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
     size-weighted mean. Opposite direction: the overlap is closed at ``price``
     against the average entry (PnL = (price − avg) × closed, sign by side);
     anything beyond the old size opens a new position at ``price`` (a flip).
+    An isolated position's margin grows by the initial margin of what opens
+    and shrinks in proportion to what closes.
     """
     delta = qty if side == "Buy" else -qty
     old = pos.size
@@ -291,17 +295,24 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
         pos.avg_price = ((abs(old) * pos.avg_price + qty * price) / abs(new_size)).quantize(AVG_PLACES)
         pos.size = new_size
         pos.cur_realised -= fee
+        if pos.isolated:
+            pos.margin += qty * price / pos.leverage
     else:
         closed = min(abs(old), qty)
         direction = ONE if old > 0 else -ONE
         pnl = (price - pos.avg_price) * closed * direction
         new_size = old + delta
+        if pos.isolated:
+            pos.margin -= pos.margin * closed / abs(old)
         if new_size == 0:
             pos.avg_price = ZERO
+            pos.margin = ZERO
             pos.take_profit = pos.stop_loss = ZERO       # Bybit clears TP/SL with the position
             pos.cur_realised += pnl - fee
         elif (new_size > 0) != (old > 0):          # flipped: the remainder opens at this price
             pos.avg_price = price
+            if pos.isolated:
+                pos.margin = abs(new_size) * price / pos.leverage
             pos.take_profit = pos.stop_loss = ZERO
             pos.open_time = now_ms
             pos.cur_realised = pnl - fee
@@ -635,7 +646,14 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
 
 @changes_account
 def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> None:
-    """``POST /v5/position/set-leverage``: buy and sell leverage equal (cross margin); hedge mode sets both sides."""
+    """``POST /v5/position/set-leverage``.
+
+    Buy and sell leverage must be equal, except for a hedge-mode symbol with
+    isolated margin, where ``buyLeverage`` sets the long side (positionIdx 1) and
+    ``sellLeverage`` the short side (2), as Bybit's page says. An isolated
+    position's margin follows its new leverage (more margin for less leverage:
+    110012 if the wallet cannot give it).
+    """
     category = p.category(("linear", "inverse"))
     if category != "linear":
         raise not_traded(category)
@@ -647,17 +665,23 @@ def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> No
         if value < 1 or value > top or not is_multiple(value, Decimal("0.01")):
             raise param_error(f"params error: {name} invalid (must be in [1, {fmt(top)}], "
                               "step 0.01)")
-    if buy != sell:
-        raise param_error("params error: buyLeverage must equal sellLeverage in one-way mode and with cross margin")
-    sides = [account.position(inst.symbol, now_ms, idx) for idx in indexes(account, inst)]   # hedge: both
-    if all(pos.leverage == buy for pos in sides):
+    idxs = indexes(account, inst)
+    apart = idxs == (1, 2) and account.margin_mode == ISOLATED_MARGIN
+    if buy != sell and not apart:
+        raise param_error("params error: buyLeverage must equal sellLeverage, except in hedge mode with "
+                          "isolated margin")
+    sides = [account.position(inst.symbol, now_ms, idx) for idx in idxs]
+    wanted = [sell if idx == 2 else buy for idx in idxs]
+    if all(pos.leverage == lev for pos, lev in zip(sides, wanted)):
         raise BybitError(LEVERAGE_NOT_MODIFIED, "leverage not modified")
-    old = [pos.leverage for pos in sides]
-    for pos in sides:
-        pos.leverage = buy
+    old = [(pos.leverage, pos.margin) for pos in sides]
+    for pos, lev in zip(sides, wanted):
+        pos.leverage = lev
+        if pos.isolated and pos.size:
+            pos.margin = pos.value / lev
     if account.available("USDT", market, now_ms) < 0:
-        for pos, lev in zip(sides, old):
-            pos.leverage = lev
+        for pos, (lev, margin) in zip(sides, old):
+            pos.leverage, pos.margin = lev, margin
         raise BybitError(INSUFFICIENT_FOR_LEVERAGE, "Insufficient available balance.")
     changes = Changes(wallet=True)
     for pos in sides:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # imported for type checkers only
 
 MMR = Decimal("0.005")              # maintenance margin rate: positionMM, and so liquidation (liquidation.py)
 DEFAULT_LEVERAGE = Decimal(10)
+# An account's margin modes (account/info ``marginMode``): cross, isolated per position (isolated.py), portfolio
+REGULAR_MARGIN, ISOLATED_MARGIN, PORTFOLIO_MARGIN = "REGULAR_MARGIN", "ISOLATED_MARGIN", "PORTFOLIO_MARGIN"
 OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered")   # Bybit's "open status" list
 UNTRIGGERED = "Untriggered"         # a conditional order waiting for its trigger price
 
@@ -255,6 +257,9 @@ class Position:
     cum_realised: Decimal = ZERO        # Bybit style: closed PnL minus trading fees
     cur_realised: Decimal = ZERO        # the same, for the current holding only
     entry_fees: Decimal = ZERO          # fees paid opening the current holding (see local_exchange.closed_pnl)
+    isolated: bool = False              # opened under isolated margin (local_exchange.isolated)
+    margin: Decimal = ZERO              # isolated: the margin set aside for it (positionIM / positionBalance)
+    auto_add_margin: bool = False       # isolated: top the margin up from the wallet before liquidation
     take_profit: Decimal = ZERO         # Full-mode TP/SL prices, 0 = none (see local_exchange.tpsl)
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = "LastPrice"
@@ -280,8 +285,13 @@ class Position:
 
     @property
     def im(self) -> Decimal:
-        """Initial margin: position value divided by leverage."""
-        return self.value / self.leverage
+        """Initial margin: position value divided by leverage; isolated: the margin set aside for it."""
+        return self.margin if self.isolated else self.value / self.leverage
+
+    @property
+    def mm(self) -> Decimal:
+        """Maintenance margin: entry value x :data:`MMR`."""
+        return self.value * MMR
 
     def unrealised(self, mark: Decimal) -> Decimal:
         """Profit if closed at ``mark``: ``(mark - avg) x size`` (size negative when short)."""
@@ -289,7 +299,10 @@ class Position:
 
     def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal,
                 liq: Decimal | None = None) -> dict[str, Any]:
-        """The item of ``/v5/position/list``; ``liq`` is its liquidation price (``Account.liq_price``)."""
+        """The item of ``/v5/position/list``; ``liq`` is its liquidation price (``Account.liq_price``).
+
+        ``bustPrice`` (where the margin is all lost) is shown for an isolated position only.
+        """
         tick = price_step(inst)
         flat = self.size == 0
         size = abs(self.size)
@@ -300,6 +313,8 @@ class Position:
         else:
             bep = fmt_dp((self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)).quantize(inst.tick_size), tick)
         liq_text = "" if flat or liq is None else fmt_dp(liq.quantize(inst.tick_size), tick)
+        bust = self.avg_price - self.margin / self.size if self.isolated and not flat else ZERO
+        bust_text = fmt_dp(bust.quantize(inst.tick_size), tick) if bust > 0 else ""
         mp_value = size * mark
         return {
             "positionIdx": self.idx,
@@ -310,16 +325,16 @@ class Position:
             "size": fmt_dp(size, inst.qty_step),
             "avgPrice": "0" if flat else fmt(self.avg_price),
             "positionValue": "0" if flat else money(self.value),
-            "autoAddMargin": 0,
+            "autoAddMargin": 1 if self.auto_add_margin else 0,
             "positionStatus": "Normal",
             "leverage": fmt(self.leverage),
             "breakEvenPrice": bep or "0",
             "markPrice": fmt_dp(mark, tick),
             "liqPrice": liq_text,
-            "bustPrice": "",
+            "bustPrice": bust_text,
             "positionIM": money(self.im),
-            "positionIMByMp": money(mp_value / self.leverage),
-            "positionMM": money(self.value * MMR),
+            "positionIMByMp": money(self.im if self.isolated else mp_value / self.leverage),
+            "positionMM": money(self.mm),
             "positionMMByMp": money(mp_value * MMR),
             "positionBalance": money(self.im),
             "takeProfit": fmt_dp(self.take_profit, tick) if self.take_profit else "",

@@ -4,7 +4,8 @@ Each session runs 17 hours of model time in 7-minute steps (so funding settles
 twice) with spot and linear orders of every kind the exchange simulates:
 market and limit orders, conditional orders, brackets with take-profit and
 stop-loss, TP/SL moved on the position, cancellations; in some sessions ETHUSDT
-trades in hedge mode, a long and a short side by side. The exchange's sweep
+trades in hedge mode, a long and a short side by side, and in some the
+account uses isolated margin. The exchange's sweep
 runs at every step, as the server runs it: it fires triggers, fills resting
 orders, settles funding and executes TP/SL. Then the books must balance.
 """
@@ -16,10 +17,12 @@ from decimal import Decimal as D
 import pytest
 
 from local_exchange.accounts import TEST_FUNDS, Accounts
+from local_exchange.records import ISOLATED_MARGIN
 from local_exchange.catalog import _ms
 from local_exchange.errors import BybitError
 from local_exchange.market import Market
 from local_exchange.matching import cancel_order, place_order
+from local_exchange.isolated import set_margin_mode
 from local_exchange.params import Params
 from local_exchange.position_mode import HEDGE, switch
 from local_exchange.tpsl import set_trading_stop
@@ -63,8 +66,9 @@ def random_order(rng: random.Random, market: Market, t: int, hedged: tuple[str, 
     return p
 
 
-@pytest.mark.parametrize("seed, hedge", [(0, False), (1, False), (2, False), (3, True), (4, True)])
-def test_a_random_session_balances_to_the_last_decimal(seed, hedge):
+@pytest.mark.parametrize("seed, hedge, isolated", [(0, False, False), (1, False, False), (2, False, False),
+                                                    (3, True, False), (4, True, True), (5, False, True)])
+def test_a_random_session_balances_to_the_last_decimal(seed, hedge, isolated):
     rng = random.Random(seed)
     market = Market(7, now_ms=T0)
     accounts = Accounts(market)
@@ -73,6 +77,8 @@ def test_a_random_session_balances_to_the_last_decimal(seed, hedge):
     hedged = ("ETHUSDT",) if hedge else ()
     if hedge:
         switch(account, market, "linear", "ETHUSDT", None, HEDGE)
+    if isolated:
+        set_margin_mode(account, ISOLATED_MARGIN)
     placed = 0
     for step in range(STEPS):
         t = T0 + step * STEP_MS
@@ -126,6 +132,10 @@ def test_a_random_session_balances_to_the_last_decimal(seed, hedge):
     # closed PnL: every linear fee is in a record or still carried by an open position
     carried = sum((p.entry_fees for p in account.positions.values()), D(0))
     assert sum(r.closed_pnl for r in account.closed_pnl) == sum(e.pnl for e in linear) - sum(e.fee for e in linear) + carried
+
+    if isolated:    # every position set its own margin aside: the initial margin of what is still open
+        held = [p for p in account.positions.values() if p.size]
+        assert held and all(p.isolated and abs(p.margin - p.value / p.leverage) < D("1e-6") for p in held)
 
     # waiting conditional orders hold no margin
     waiting = [o for o in account.open_orders() if o.status == "Untriggered"]

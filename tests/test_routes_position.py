@@ -28,7 +28,7 @@ def refusal(call, **params) -> tuple[int, str]:
     ("add_or_reduce_margin", {"category": "linear", "symbol": "BTCUSDT", "margin": "10"}, 110015, "cross margin mode"),
     ("add_or_reduce_margin", {"category": "linear", "symbol": "BTCUSDT"}, 10001, "'margin'"),
     ("set_margin_mode", {"setMarginMode": "REGULAR_MARGIN"}, 110026, "has not been modified"),
-    ("set_margin_mode", {"setMarginMode": "ISOLATED_MARGIN"}, 10001, "isolated margin is not simulated"),
+    ("set_margin_mode", {"setMarginMode": "PORTFOLIO_MARGIN"}, 10001, "portfolio margin is not simulated"),
     ("set_margin_mode", {"setMarginMode": "CROSS"}, 10001, "setMarginMode invalid"),
 ])
 def test_settings_answer_as_for_a_one_way_cross_margin_account(session, method, params, code, words):
