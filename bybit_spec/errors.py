@@ -21,6 +21,8 @@ API_KEY_EXPIRED = 33004
 IP_BANNED = 10018
 OP_NOT_FOUND = 10404           # WebSocket Trade: unknown "op"
 
+NOT_FOR_UNIFIED = 100028      # a classic-account endpoint called by a unified account
+
 # Derivatives order codes (section 3)
 ORDER_NOT_EXISTS = 110001
 INSUFFICIENT_AVAILABLE = 110007
@@ -69,6 +71,7 @@ MESSAGES: dict[int, str] = {
     INVALID_KEY: "API key is invalid.",
     SIGN_ERROR: "error sign!",
     TOO_MANY_VISITS: "Too many visits!",
+    NOT_FOR_UNIFIED: "The API cannot be accessed by unified account users.",
     CROSS_MARGIN_POSITION: "The position is in cross margin mode.",
     SWITCH_WITH_POSITION: "You have an existing position, so the position mode cannot be switched.",
     POSITION_MODE_NOT_MODIFIED: "Position mode has not been modified.",

@@ -7,7 +7,8 @@
   ``position/add-margin`` and ``position/set-auto-add-margin`` (the rules are in
   :mod:`local_exchange.isolated`); in cross margin Bybit refuses those two with
   110015 and 110076;
-* ``position/trading-stop``: TP/SL of a position (:mod:`local_exchange.tpsl`).
+* ``position/trading-stop``: TP/SL of a position (:mod:`local_exchange.tpsl`);
+* ``position/switch-isolated``, the classic accounts' per-symbol switch: 100028.
 
 Portfolio margin is refused with 10001 and a message that says the local
 exchange does not simulate it and where to try it (testnet): never silently
@@ -16,6 +17,8 @@ accepted.
 from __future__ import annotations
 
 from aiohttp import web
+
+from bybit_spec.errors import MESSAGES, NOT_FOR_UNIFIED
 
 from . import envelope, isolated, position_mode, tpsl
 from .clock import now_ms
@@ -107,3 +110,18 @@ async def set_margin_mode(request: web.Request) -> web.Response:
         raise not_simulated("portfolio margin")
     isolated.set_margin_mode(request[ACCOUNT], mode)
     return envelope.ok({"reasons": []})
+
+
+@routes.post("/v5/position/switch-isolated")
+async def switch_isolated(request: web.Request) -> web.Response:
+    """The per-symbol cross/isolated switch of classic accounts: "not supported" for a UTA 2.0 account.
+
+    Bybit's page lists no category for UTA 2.0; the code it answers is chosen
+    here (100028), with the call that does the job on a unified account.
+    """
+    p = request[PARAMS]
+    p.category(("linear", "inverse"))
+    p.str("symbol", required=True)
+    p.int("tradeMode", required=True)
+    raise BybitError(NOT_FOR_UNIFIED, MESSAGES[NOT_FOR_UNIFIED] + " A unified account chooses its margin mode for "
+                     "every position at once: set_margin_mode(setMarginMode='ISOLATED_MARGIN').")

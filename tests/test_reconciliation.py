@@ -17,14 +17,14 @@ from decimal import Decimal as D
 import pytest
 
 from local_exchange.accounts import TEST_FUNDS, Accounts
-from local_exchange.records import ISOLATED_MARGIN
 from local_exchange.catalog import _ms
 from local_exchange.errors import BybitError
+from local_exchange.isolated import set_margin_mode
 from local_exchange.market import Market
 from local_exchange.matching import cancel_order, place_order
-from local_exchange.isolated import set_margin_mode
 from local_exchange.params import Params
 from local_exchange.position_mode import HEDGE, switch
+from local_exchange.records import ISOLATED_MARGIN
 from local_exchange.tpsl import set_trading_stop
 
 T0 = _ms("2026-01-05") + 3 * 3_600_000

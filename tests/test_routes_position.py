@@ -30,6 +30,8 @@ def refusal(call, **params) -> tuple[int, str]:
     ("set_margin_mode", {"setMarginMode": "REGULAR_MARGIN"}, 110026, "has not been modified"),
     ("set_margin_mode", {"setMarginMode": "PORTFOLIO_MARGIN"}, 10001, "portfolio margin is not simulated"),
     ("set_margin_mode", {"setMarginMode": "CROSS"}, 10001, "setMarginMode invalid"),
+    ("switch_margin_mode", {"category": "linear", "symbol": "BTCUSDT", "tradeMode": 1, "buyLeverage": "5",
+                            "sellLeverage": "5"}, 100028, "set_margin_mode(setMarginMode='ISOLATED_MARGIN')"),
 ])
 def test_settings_answer_as_for_a_one_way_cross_margin_account(session, method, params, code, words):
     got_code, message = refusal(getattr(session, method), **params)
