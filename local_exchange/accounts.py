@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
+from .account_settings import AccountSettings
 from .closed_pnl import ClosedPnl
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
@@ -93,6 +94,7 @@ class Account:
     key: KeySettings = field(default_factory=KeySettings)           # read-only? which permissions?
     fund: dict[str, Decimal] = field(default_factory=dict)          # the funding account (FUND)
     transfers: list[Transfer] = field(default_factory=list)         # between FUND and UNIFIED, oldest first
+    settings: AccountSettings = field(default_factory=AccountSettings)  # collateral, MMP, DCP, ...
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()
@@ -252,7 +254,8 @@ class Account:
             bal = self.wallet.get(coin, ZERO)
             is_usdt = coin == "USDT"
             equity = bal + (upl if is_usdt else ZERO)
-            total_wallet += bal * price
+            if self.settings.collateral_on(coin):     # a coin switched off is no collateral
+                total_wallet += bal * price
             total_equity += equity * price
             rows[coin] = {
                 "coin": coin,
@@ -273,7 +276,7 @@ class Account:
                 "cumRealisedPnl": money(cum_real if is_usdt else ZERO),
                 "bonus": "0",
                 "marginCollateral": True,
-                "collateralSwitch": True,
+                "collateralSwitch": self.settings.collateral_on(coin),
                 "colRes": "",
                 "spotBorrow": "0",
             }
