@@ -134,6 +134,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_coin_greeks": {},
     "get_contract_transaction_log": {},
     "get_borrow_history": {},
+    "borrow": {"coin": "BTC", "amount": "0.01"},
     "repay": {"coin": "BTC"},
     "manual_no_convert_repay": {"coin": "BTC"},
     "repay_liability": {},
@@ -156,6 +157,7 @@ ACCOUNT_REFUSALS: dict[str, int] = {
     "set_hedging_mode": 140001,          # spot hedging is for portfolio margin only
     "repay": 34022041, "manual_no_convert_repay": 34022041, "repay_liability": 182102,     # nothing borrowed
     "move_position": 500010,             # a master with no sub-accounts
+    "borrow": 34022036,                  # spot margin trading is off
 }
 
 

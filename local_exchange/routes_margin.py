@@ -9,12 +9,18 @@
   coin with listed options (or the one asked for). Chosen where the docs are
   silent: rows of zeros rather than an empty list.
 
-**Borrowing is not simulated.** The local account never borrows: spending more
-than it has is refused (170131, 110007) instead of borrowing automatically, so
-it never has a liability. Hence ``borrow-history`` is honestly empty,
-``account/borrow`` is refused with 10001 saying so, and the repay endpoints
-answer Bybit's "no liability" codes: ``repay`` and ``no-convert-repay`` (the
-manual-loan endpoints) 34022041, ``quick-repayment`` (the UTA one) 182102.
+**Borrowing is not simulated.** The local account trades with spot margin
+trading off (``isLeverage=1`` is refused on orders, and the switch is not
+served): spending more than it has is refused (170131, 110007) instead of
+borrowing automatically, so it never has a liability. Hence:
+
+* ``account/borrow`` (after its parameters are checked) answers what Bybit
+  answers an account whose spot margin trading is off: 34022036 "Please enable
+  Margin Trading to continue.";
+* ``borrow-history`` (interest records) is honestly empty;
+* the repay endpoints answer Bybit's "no liability" codes: ``repay`` and
+  ``no-convert-repay`` (the manual-loan endpoints) 34022041,
+  ``quick-repayment`` (the UTA one) 182102.
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ from .unsupported import refuse_unsupported
 routes = web.RouteTableDef()
 
 NO_BORROWED_COINS = 34022041           # manual loan section of error.mdx
+MARGIN_TRADING_OFF = 34022036          # the same section: manual borrowing needs spot margin trading on
 NO_LIABILITY_IN_COIN = 182102          # UTA section of error.mdx
 THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000
 REPAYMENT_TYPES = ("ALL", "FIXED", "FLEXIBLE")
@@ -45,9 +52,10 @@ EIGHT = Decimal("0.00000001")
 async def transferable_amount(request: web.Request) -> web.Response:
     """``coinName=BTC,USDT`` (up to 20): the amount of each that can be transferred out now."""
     p = request[PARAMS]
-    coins = list(dict.fromkeys(c.strip() for c in p.str("coinName", required=True).split(",") if c.strip()))
-    if not coins or len(coins) > 20:
+    named = [c.strip() for c in p.str("coinName", required=True).split(",") if c.strip()]
+    if not named or len(named) > 20:
         raise invalid("coinName", "1 to 20 coins, comma-separated")
+    coins = list(dict.fromkeys(named))
     market, account, now = request.app[MARKET], request[ACCOUNT], now_ms()
     known = set(listed_coins(market)) | set(account.wallet)
     amounts = {}
@@ -122,8 +130,7 @@ async def borrow(request: web.Request) -> web.Response:
     p.decimal("amount", required=True)
     if coin not in listed_coins(request.app[MARKET]):
         raise invalid("coin", "a coin the exchange lists, uppercase")
-    raise param_error("Manual borrowing is not simulated by the local exchange (its accounts never borrow); "
-                      "try it with BYBIT_ENV=testnet")
+    raise BybitError(MARGIN_TRADING_OFF, "Please enable Margin Trading to continue.")
 
 
 def _repay_params(p: Params, coin_required: bool) -> None:
