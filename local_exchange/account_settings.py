@@ -35,8 +35,10 @@ What each one *does* in the local exchange:
   100 ms, qty and delta limits 100, vega limit 500000) until changed. Options
   do not trade here, so MMP never triggers: ``mmpFrozen`` stays ``false``.
 * **DCP** (cancel all orders when the private stream stays disconnected for a
-  window): the window per product is stored and read back; the cancelling on
-  disconnect is *not* simulated.
+  window): the window per product is stored and read back, and the orders are
+  really cancelled when every private connection guarding the product
+  (subscribed to ``dcp.spot``, ``dcp.future`` or ``dcp.option``) has been gone
+  for the window: see :mod:`local_exchange.dcp`.
 """
 from __future__ import annotations
 
@@ -78,6 +80,18 @@ class Mmp:
 
 
 @dataclass
+class DcpState:
+    """Which products live private connections guard now, and since when an unguarded one is unguarded.
+
+    Kept by :mod:`local_exchange.dcp` (which says how DCP is simulated), not a setting: it is
+    not read back by any endpoint.
+    """
+
+    guards: dict[str, int] = field(default_factory=dict)        # product -> connections subscribed to its topic
+    lost: dict[str, int] = field(default_factory=dict)          # product -> ms its last guard left
+
+
+@dataclass
 class AccountSettings:
     """Every setting of one account that its getters read back (see the module docstring)."""
 
@@ -87,6 +101,7 @@ class AccountSettings:
     delta_enable: bool = False
     mmp: dict[str, Mmp] = field(default_factory=dict)         # by base coin, once changed
     dcp: dict[str, int] = field(default_factory=dict)         # product -> window (s), once set
+    dcp_state: DcpState = field(default_factory=DcpState)     # the guards and clocks of DCP
     updated: int = 0                                           # ms of the last change
 
     def collateral_on(self, coin: str) -> bool:

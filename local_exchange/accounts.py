@@ -356,11 +356,14 @@ class Accounts:
 
     def sweep(self, market: Market, now_ms: int) -> None:
         """Fill every resting limit order whose price the live last price has reached; settle funding."""
+        from .dcp import trip
         from .funding import settle_funding
         from .matching import sweep_account
         from .tpsl import check_positions
 
         for account in self._by_key.values():
+            if account.settings.dcp_state.lost:       # a product whose DCP guards are gone (dcp.py)
+                trip(account, market, now_ms)
             if account.open_ids:
                 sweep_account(account, market, now_ms)
             if any(pos.size for pos in account.positions.values()):
