@@ -1,11 +1,14 @@
 """Account settings: every setter's value is read back by its getter, and a bad value gets Bybit's code."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal as D
 
+import aiohttp
 import pytest
 from pybit.exceptions import InvalidRequestError
 from sessions import own_exchange, pybit_session
+from test_ws_private import auth_frame, recv, recv_until, ws_url
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +58,26 @@ def test_a_coin_switched_off_is_no_collateral_in_collateral_info_and_in_the_wall
     assert collateral(session, "BTC") is True
     again = wallet(session)
     assert again["totalEquity"] == again["totalWalletBalance"]
+
+
+def test_a_switch_is_pushed_on_the_private_wallet_stream(exchange, session):
+    async def scenario() -> dict:
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(ws_url(exchange, "/v5/private"))
+            await ws.send_json(auth_frame("settings-key", "settings-secret"))
+            assert (await recv(ws))["success"] is True
+            await ws.send_json({"op": "subscribe", "args": ["wallet"]})
+            assert (await recv(ws))["success"] is True
+            session.set_collateral_coin(coin="ETH", collateralSwitch="OFF")
+            message = await recv_until(ws, lambda m: m.get("topic") == "wallet")
+            await ws.close()
+            return message
+
+    item = asyncio.run(scenario())["data"][0]
+    eth = next(c for c in item["coin"] if c["coin"] == "ETH")
+    assert eth["collateralSwitch"] is False
+    assert D(item["totalEquity"]) - D(item["totalWalletBalance"]) == D(eth["usdValue"])
+    session.set_collateral_coin(coin="ETH", collateralSwitch="ON")
 
 
 def test_a_batch_switches_every_coin_and_answers_them(session, other):
