@@ -88,7 +88,7 @@ def _switch(market: Market, coin: Any, switch: Any) -> tuple[str, bool]:
         raise missing("coin")
     if switch is None or switch == "":
         raise missing("collateralSwitch")
-    if switch not in SWITCHES:
+    if not isinstance(switch, str) or switch not in SWITCHES:
         raise invalid("collateralSwitch", "ON or OFF")
     if not isinstance(coin, str) or coin in FIXED_COLLATERAL or coin not in listed_coins(market):
         raise BybitError(COLLATERAL_NOT_SWITCHABLE, "The requested currency has a non guaranteed gold currency or "

@@ -98,6 +98,7 @@ def test_a_batch_switches_every_coin_and_answers_them(session, other):
     ({"coin": "USDC", "collateralSwitch": "ON"}, 182111),
     ({"coin": "NOPE", "collateralSwitch": "OFF"}, 182111),
     ({"coin": "BTC", "collateralSwitch": "off"}, 10001),
+    ({"coin": "BTC", "collateralSwitch": ["ON"]}, 10001),
     ({"coin": "BTC"}, 10001),
 ])
 def test_coins_that_cannot_be_switched_get_bybits_code(session, kwargs, code):
