@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .matching import Changes, _cancelled_status, _finish, changes_account
+from .matching import Changes, _cancelled_status, _finish, _push_position, changes_account
 
 if TYPE_CHECKING:
     from .accounts import Account
@@ -91,7 +91,7 @@ def trip(account: Account, market: Market, now_ms: int) -> list[str]:
         if order.category in categories:
             _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type="CancelByDCP")
             if order.category == "linear":
-                changes.positions[order.symbol] = account.position(order.symbol, now_ms)
+                _push_position(account, order, now_ms, changes)
     for product in products:
         del account.settings.dcp_state.lost[product]
     changes.publish(account, market, now_ms)
