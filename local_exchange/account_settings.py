@@ -18,7 +18,9 @@ What each one *does* in the local exchange:
 
 * **Collateral.** A coin whose switch is off no longer counts towards the
   account's ``totalWalletBalance``, ``totalMarginBalance`` and
-  ``totalAvailableBalance`` (``totalEquity`` still counts it, as on Bybit).
+  ``totalAvailableBalance`` (``totalEquity`` still counts it, as on Bybit),
+  nor towards the margin balance that liquidation watches
+  (:mod:`local_exchange.liquidation`).
   USDT and USDC are always collateral: Bybit refuses to switch them, and the
   local exchange margins linear positions with USDT.
 * **Price-limit behaviour** is stored and read back only: the local exchange

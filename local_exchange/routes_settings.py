@@ -240,7 +240,11 @@ async def smp_group(request: web.Request) -> web.Response:
 
 @routes.post("/v5/order/disconnected-cancel-all")
 async def set_dcp(request: web.Request) -> web.Response:
-    """Store the DCP ``timeWindow`` (3 to 300 s) of a ``product`` (default ``OPTIONS``); see query-dcp-info."""
+    """Set the DCP ``timeWindow`` (3 to 300 s) of a ``product`` (default ``OPTIONS``).
+
+    Read back in ``query-dcp-info``; acted on by :mod:`local_exchange.dcp` once every
+    private connection subscribed to the product's ``dcp.*`` topic is gone that long.
+    """
     p = request[PARAMS]
     product = p.str("product", default="OPTIONS", choices=DCP_PRODUCTS)
     window = p.int("timeWindow", required=True, lo=DCP_WINDOW_RANGE[0], hi=DCP_WINDOW_RANGE[1])
