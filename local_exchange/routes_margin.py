@@ -28,9 +28,11 @@ from decimal import Decimal
 
 from aiohttp import web
 
+from bybit_spec.errors import MARGIN_TRADING_OFF, NO_BORROWED_COINS, NO_LIABILITY_IN_COIN
+
 from . import envelope, transfers
 from .clock import now_ms
-from .errors import BybitError, param_error
+from .errors import fixed, param_error
 from .order_checks import pre_check, spot_borrow_quota
 from .params import Params, invalid, missing
 from .routes_settings import listed_coins
@@ -40,9 +42,6 @@ from .unsupported import refuse_unsupported
 
 routes = web.RouteTableDef()
 
-NO_BORROWED_COINS = 34022041           # manual loan section of error.mdx
-MARGIN_TRADING_OFF = 34022036          # the same section: manual borrowing needs spot margin trading on
-NO_LIABILITY_IN_COIN = 182102          # UTA section of error.mdx
 THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000
 REPAYMENT_TYPES = ("ALL", "FIXED", "FLEXIBLE")
 EIGHT = Decimal("0.00000001")
@@ -130,7 +129,7 @@ async def borrow(request: web.Request) -> web.Response:
     p.decimal("amount", required=True)
     if coin not in listed_coins(request.app[MARKET]):
         raise invalid("coin", "a coin the exchange lists, uppercase")
-    raise BybitError(MARGIN_TRADING_OFF, "Please enable Margin Trading to continue.")
+    raise fixed(MARGIN_TRADING_OFF)
 
 
 def _repay_params(p: Params, coin_required: bool) -> None:
@@ -147,16 +146,16 @@ def _repay_params(p: Params, coin_required: bool) -> None:
 @routes.post("/v5/account/repay")
 async def repay(request: web.Request) -> web.Response:
     _repay_params(request[PARAMS], coin_required=False)
-    raise BybitError(NO_BORROWED_COINS, "Currently, your account has no borrowed coins. No repayments are needed.")
+    raise fixed(NO_BORROWED_COINS)
 
 
 @routes.post("/v5/account/no-convert-repay")
 async def no_convert_repay(request: web.Request) -> web.Response:
     _repay_params(request[PARAMS], coin_required=True)
-    raise BybitError(NO_BORROWED_COINS, "Currently, your account has no borrowed coins. No repayments are needed.")
+    raise fixed(NO_BORROWED_COINS)
 
 
 @routes.post("/v5/account/quick-repayment")
 async def quick_repayment(request: web.Request) -> web.Response:
     request[PARAMS].str("coin")
-    raise BybitError(NO_LIABILITY_IN_COIN, "Failed repayment, there are no liabilities in the current currency")
+    raise fixed(NO_LIABILITY_IN_COIN)

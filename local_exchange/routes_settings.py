@@ -30,11 +30,13 @@ from typing import Any
 
 from aiohttp import web
 
+from bybit_spec.errors import COLLATERAL_NOT_SWITCHABLE, DUPLICATE_CURRENCY, NO_MMP_INFO, SPOT_HEDGING_PM_ONLY
+
 from . import envelope
 from .account_settings import DCP_PRODUCTS, DCP_WINDOW_RANGE, FIXED_COLLATERAL, Mmp
 from .accounts import Account
 from .clock import now_ms
-from .errors import BybitError, param_error
+from .errors import fixed, param_error
 from .market import Market
 from .matching import Changes
 from .params import Params, invalid, missing
@@ -43,10 +45,6 @@ from .unsupported import unsupported
 
 routes = web.RouteTableDef()
 
-COLLATERAL_NOT_SWITCHABLE = 182111
-DUPLICATE_CURRENCY = 182112
-SPOT_HEDGING_PM_ONLY = 140001
-NO_MMP_INFO = 110062
 SWITCHES = {"ON": True, "OFF": False}
 
 
@@ -91,8 +89,7 @@ def _switch(market: Market, coin: Any, switch: Any) -> tuple[str, bool]:
     if not isinstance(switch, str) or switch not in SWITCHES:
         raise invalid("collateralSwitch", "ON or OFF")
     if not isinstance(coin, str) or coin in FIXED_COLLATERAL or coin not in listed_coins(market):
-        raise BybitError(COLLATERAL_NOT_SWITCHABLE, "The requested currency has a non guaranteed gold currency or "
-                         "does not support switching status currencies")
+        raise fixed(COLLATERAL_NOT_SWITCHABLE)
     return coin, SWITCHES[switch]
 
 
@@ -127,7 +124,7 @@ async def set_collateral_switch_batch(request: web.Request) -> web.Response:
     market = request.app[MARKET]
     pairs = [_switch(market, i.get("coin"), i.get("collateralSwitch")) for i in items]
     if len({coin for coin, _ in pairs}) != len(pairs):
-        raise BybitError(DUPLICATE_CURRENCY, "Duplicate currency, please re-adjust")
+        raise fixed(DUPLICATE_CURRENCY)
     _apply_switches(request, pairs)
     return envelope.ok({"list": [{"coin": c, "collateralSwitch": "ON" if on else "OFF"} for c, on in pairs]},
                        message="SUCCESS")
@@ -169,7 +166,7 @@ async def set_delta_mode(request: web.Request) -> web.Response:
 async def set_hedging_mode(request: web.Request) -> web.Response:
     """Spot hedging is a portfolio-margin feature; this account is in regular margin: 140001."""
     request[PARAMS].str("setHedgingMode", required=True, choices=("ON", "OFF"))
-    raise BybitError(SPOT_HEDGING_PM_ONLY, "Switching the PM spot hedging switch is not allowed in non PM mode")
+    raise fixed(SPOT_HEDGING_PM_ONLY)
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ def _mmp_coin(p: Params, market: Market) -> str:
     """The required ``baseCoin``; 110062 when the exchange lists no options on it."""
     coin = p.str("baseCoin", required=True)
     if coin not in {i.base_coin for i in market.instruments("option")}:
-        raise BybitError(NO_MMP_INFO, "There is no MMP information of the institution found.")
+        raise fixed(NO_MMP_INFO)
     return coin
 
 

@@ -33,9 +33,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bybit_spec.errors import SUB_NOT_OF_PARENT
+
 from . import envelope
 from .clock import now_ms
-from .errors import BybitError, param_error
+from .errors import fixed, param_error
 from .params import invalid, missing
 from .routes_account import log_window
 from .routes_trade import paginate, time_window
@@ -43,7 +45,6 @@ from .state import ACCOUNT, MARKET, PARAMS
 
 routes = web.RouteTableDef()
 
-SUB_NOT_OF_PARENT = 500010
 CONTRACT_LOG_TYPES = ("TRANSFER_IN", "TRANSFER_OUT", "TRADE", "SETTLEMENT", "DELIVERY", "LIQUIDATION", "ADL",
                       "AIRDROP", "BONUS", "BONUS_RECOLLECT", "FEE_REFUND", "CURRENCY_BUY", "CURRENCY_SELL",
                       "AUTO_DEDUCTION", "Others")
@@ -124,7 +125,7 @@ async def move_positions(request: web.Request) -> web.Response:
         raise invalid("list", "1 to 25 legs")
     for leg in legs:
         _check_leg(leg)
-    raise BybitError(SUB_NOT_OF_PARENT, "The subaccount specified does not belong to the parent account")
+    raise fixed(SUB_NOT_OF_PARENT)
 
 
 @routes.get("/v5/position/move-history")
