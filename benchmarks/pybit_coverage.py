@@ -115,6 +115,38 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_api_key_information": {},
     "modify_master_api_key": {"readOnly": 0},
     "get_uid_wallet_type": {},
+    "get_collateral_info": {"currency": "BTC"},
+    "set_collateral_coin": {"coin": "BTC", "collateralSwitch": "OFF"},
+    "batch_set_collateral_coin": {"request": [{"coin": "BTC", "collateralSwitch": "ON"},
+                                              {"coin": "ETH", "collateralSwitch": "ON"}]},
+    "get_user_setting_config": {},
+    "set_limit_price_action": {"category": "spot", "modifyEnable": True},
+    "set_delta_mode": {"deltaEnable": "1"},
+    "set_hedging_mode": {"setHedgingMode": "ON"},
+    "set_mmp": {"baseCoin": "BTC", "window": "5000", "frozenPeriod": "100", "qtyLimit": "50", "deltaLimit": "20"},
+    "reset_mmp": {"baseCoin": "BTC"},
+    "get_mmp_state": {"baseCoin": "BTC"},
+    "get_smp_group": {},
+    "set_dcp": {"product": "DERIVATIVES", "timeWindow": 20},
+    "query_dcp_info": {},
+    "get_account_instruments_info": {"category": "linear"},
+    "get_transferable_amount": {"coinName": "USDT,BTC"},
+    "upgrade_to_unified_trading_account": {},
+    "get_coin_greeks": {},
+    "get_contract_transaction_log": {},
+    "get_borrow_history": {},
+    "borrow": {"coin": "BTC", "amount": "0.01"},
+    "repay": {"coin": "BTC"},
+    "manual_no_convert_repay": {"coin": "BTC"},
+    "repay_liability": {},
+    "pre_check_order": {**LINEAR, "side": "Buy", "orderType": "Limit", "qty": "0.001", "price": "{far_bid}"},
+    "get_borrow_quota": {"category": "spot", "symbol": "BTCUSDT", "side": "Buy"},
+    "set_tp_sl_mode": {**LINEAR, "tpSlMode": "Full"},
+    "confirm_new_risk_limit": LINEAR,
+    "move_position": {"fromUid": "10000001", "toUid": "10000002",
+                      "list": [{**LINEAR, "price": "{far_bid}", "side": "Buy", "qty": "0.001"}]},
+    "get_move_position_history": {},
+    "get_closed_options_positions": {"category": "option"},
 }
 
 
@@ -124,6 +156,10 @@ ACCOUNT_REFUSALS: dict[str, int] = {
     "switch_position_mode": 110025, "set_auto_add_margin": 110076, "add_or_reduce_margin": 110015,
     "set_margin_mode": 110026, "set_trading_stop": 10001,       # "can not set tp/sl/ts for zero position"
     "switch_margin_mode": 100028,                               # classic accounts only
+    "set_hedging_mode": 140001,          # spot hedging is for portfolio margin only
+    "repay": 34022041, "manual_no_convert_repay": 34022041, "repay_liability": 182102,     # nothing borrowed
+    "move_position": 500010,             # a master with no sub-accounts
+    "borrow": 34022036,                  # spot margin trading is off
 }
 
 

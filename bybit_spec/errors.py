@@ -55,6 +55,16 @@ TRANSFER_INSUFFICIENT = 131212
 TRANSFER_ID_EXISTS = 131214
 TRANSFER_AMOUNT_ERROR = 131215
 
+# Account settings, loans and position moves (error.mdx: UTA, Manual Loan sections)
+NO_MMP_INFO = 110062               # MMP asked for a base coin the account has no MMP for
+SPOT_HEDGING_PM_ONLY = 140001      # set-hedging-mode outside portfolio margin
+COLLATERAL_NOT_SWITCHABLE = 182111  # USDT, USDC or an unknown coin
+DUPLICATE_CURRENCY = 182112        # a coin twice in one collateral batch
+NO_LIABILITY_IN_COIN = 182102      # quick-repayment with nothing borrowed
+MARGIN_TRADING_OFF = 34022036      # manual borrow while spot margin trading is off
+NO_BORROWED_COINS = 34022041       # repay / no-convert-repay with nothing borrowed
+SUB_NOT_OF_PARENT = 500010         # move-positions to or from a UID that is not a sub-account
+
 # Spot codes (section 4)
 SPOT_INVALID_SYMBOL = 170121
 SPOT_BALANCE_INSUFFICIENT = 170131
@@ -83,5 +93,14 @@ MESSAGES: dict[int, str] = {
     NO_POSITION_FOR_MARGIN: "You can't set margin without an open position",
     SET_MARGIN_MODE_FAILED: "Set margin mode failed",
     REDUCE_MARGIN_TOO_MUCH: "Added margin more than max can reduce margin",
+    NO_MMP_INFO: "There is no MMP information of the institution found.",
+    SPOT_HEDGING_PM_ONLY: "Switching the PM spot hedging switch is not allowed in non PM mode",
+    COLLATERAL_NOT_SWITCHABLE: "The requested currency has a non guaranteed gold currency or does not support "
+                               "switching status currencies",
+    DUPLICATE_CURRENCY: "Duplicate currency, please re-adjust",
+    NO_LIABILITY_IN_COIN: "Failed repayment, there are no liabilities in the current currency",
+    MARGIN_TRADING_OFF: "Please enable Margin Trading to continue.",
+    NO_BORROWED_COINS: "Currently, your account has no borrowed coins. No repayments are needed.",
+    SUB_NOT_OF_PARENT: "The subaccount specified does not belong to the parent account",
 }
 """The fixed ``retMsg`` of a code (the start of it, for 10004, which then quotes what was signed)."""

@@ -15,7 +15,7 @@ it (``wallet-balance``); the pieces it is made of live beside it:
 Simplifications (so a learner knows what is *not* imitated):
 
 * only USDT pays for new linear orders (no collateral haircuts on BTC/ETH, no
-  borrowing); the whole wallet counts against liquidation
+  borrowing); every collateral coin of the wallet counts against liquidation
   (:mod:`local_exchange.liquidation`); funding settles every 8 hours
   (:mod:`local_exchange.funding`);
 * cross or isolated margin (:mod:`local_exchange.isolated`); one-way or hedge
@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
+from .account_settings import AccountSettings
 from .catalog import price_ceiling
 from .closed_pnl import ClosedPnl
 from .encoding import encode
@@ -100,6 +101,7 @@ class Account:
     key: KeySettings = field(default_factory=KeySettings)           # read-only? which permissions?
     fund: dict[str, Decimal] = field(default_factory=dict)          # the funding account (FUND)
     transfers: list[Transfer] = field(default_factory=list)         # between FUND and UNIFIED, oldest first
+    settings: AccountSettings = field(default_factory=AccountSettings)  # collateral, MMP, DCP, ...
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()
@@ -227,8 +229,8 @@ class Account:
         return liq if ZERO < liq < price_ceiling(inst) else None
 
     def margin_balance(self, market: Market, now_ms: int) -> Decimal:
-        """``totalMarginBalance``: every coin at its USD price, plus the unrealised PnL."""
-        coins = self._listed_coins(None)
+        """``totalMarginBalance``: every collateral coin at its USD price, plus the unrealised PnL."""
+        coins = [c for c in self._listed_coins(None) if self.settings.collateral_on(c)]
         prices = (self.coin_price(c, market, now_ms) for c in coins)
         return sum((self.wallet[c] * price for c, price in zip(coins, prices)), ZERO) + self.upl(market, now_ms)
 
@@ -303,7 +305,8 @@ class Account:
             bal = self.wallet.get(coin, ZERO)
             is_usdt = coin == "USDT"
             equity = bal + (upl if is_usdt else ZERO)
-            total_wallet += bal * price
+            if self.settings.collateral_on(coin):     # a coin switched off is no collateral
+                total_wallet += bal * price
             total_equity += equity * price
             rows[coin] = {
                 "coin": coin,
@@ -324,7 +327,7 @@ class Account:
                 "cumRealisedPnl": money(cum_real if is_usdt else ZERO),
                 "bonus": "0",
                 "marginCollateral": True,
-                "collateralSwitch": True,
+                "collateralSwitch": self.settings.collateral_on(coin),
                 "colRes": "",
                 "spotBorrow": "0",
             }
@@ -404,12 +407,15 @@ class Accounts:
 
     def sweep(self, market: Market, now_ms: int) -> None:
         """Fill every resting limit order whose price the live last price has reached; settle funding."""
+        from .dcp import trip
         from .funding import settle_funding
         from .liquidation import check as check_liquidation
         from .matching import sweep_account
         from .tpsl import check_positions
 
         for account in self._by_key.values():
+            if account.settings.dcp_state.lost:       # a product whose DCP guards are gone (dcp.py)
+                trip(account, market, now_ms)
             if account.open_ids:
                 sweep_account(account, market, now_ms)
             if any(pos.size for pos in account.positions.values()):
