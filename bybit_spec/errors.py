@@ -49,6 +49,15 @@ TRANSFER_INSUFFICIENT = 131212
 TRANSFER_ID_EXISTS = 131214
 TRANSFER_AMOUNT_ERROR = 131215
 
+# Sub-accounts and universal transfers (Asset, User and UTA sections)
+INVALID_MEMBER_ID = 131202             # a universal transfer names a UID outside the master's family
+SUB_NO_UNIVERSAL_PERMISSION = 131227   # a sub key without Wallet "SubMemberTransferList"
+TRANSFER_SAFE_AMOUNT = 131228          # universal transfer: "your balance is not enough"
+SUB_NOT_NORMAL = 141004                # the sub-account is frozen
+SUB_HAS_ASSETS = 141025
+SUB_CANNOT_AGREE = 141027
+NOT_YOUR_SUB = 500010
+
 # Spot codes (section 4)
 SPOT_INVALID_SYMBOL = 170121
 SPOT_BALANCE_INSUFFICIENT = 170131
@@ -72,5 +81,12 @@ MESSAGES: dict[int, str] = {
     HEDGE_NOT_SUPPORTED: "Hedge mode is not supported for this symbol.",
     MARGIN_MODE_NOT_MODIFIED: "Cross/isolated margin mode has not been modified.",
     AUTO_ADD_MARGIN_ISOLATED_ONLY: "Only isolated mode can set auto-add-margin",
+    INVALID_MEMBER_ID: "Invalid memberId",
+    SUB_NO_UNIVERSAL_PERMISSION: "subaccount do not have universal transfer permission",
+    TRANSFER_SAFE_AMOUNT: "your balance is not enough. Please check transfer safe amount",
+    SUB_NOT_NORMAL: "sub member is not normal",
+    SUB_HAS_ASSETS: "This subaccount has assets and cannot be deleted",
+    SUB_CANNOT_AGREE: "Sub account cannot accept agreement",
+    NOT_YOUR_SUB: "The subaccount specified does not belong to the parent account",
 }
 """The fixed ``retMsg`` of a code (the start of it, for 10004, which then quotes what was signed)."""
