@@ -153,6 +153,9 @@ ACCOUNT_REFUSALS: dict[str, int] = {
     "set_margin_mode": 110026, "set_trading_stop": 10001,       # "can not set tp/sl/ts for zero position"
     # not an affiliate: these take a key holding only the Affiliate permission, which only an affiliate has
     "get_affiliate_user_list": 10005, "get_affiliate_user_info": 10005, "get_affiliate_sub_list": 10005,
+    # the local exchange's own refusal, not Bybit's: the built-in demo key this benchmark signs with is shared by
+    # every notebook, so delete-api refuses it (local_exchange.members); any other master key is deleted
+    "delete_master_api_key": 10005,
 }
 
 
