@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import envelope, ledger
+from . import envelope, ledger, members
 from .clock import now_ms
 from .errors import param_error
 from .numbers import fmt
@@ -137,9 +137,13 @@ async def transaction_log(request: web.Request) -> web.Response:
 
 @routes.post("/v5/user/update-api")
 async def update_api(request: web.Request) -> web.Response:
-    """Change the calling key: ``readOnly`` (0 or 1) and any ``permissions`` groups sent (see :mod:`.keys`)."""
+    """Change the calling key: ``readOnly`` (0 or 1) and any ``permissions`` groups sent (see :mod:`.keys`).
+
+    A master's key only: a sub-account's key is changed by ``update-sub-api`` (10005 here).
+    """
     p = request[PARAMS]
     account = request[ACCOUNT]
+    members.master_only(account)
     ips = p.raw("ips")
     if ips not in (None, "", "*", ["*"]):
         raise param_error("params error: ips: the local exchange serves loopback and classroom keys unbound to any "

@@ -10,9 +10,10 @@ other, so the family's total never changes.
 The rules, in the order they are checked:
 
 * who may send it: the master's key may move money between any two UIDs of the
-  family; a sub-account's key only from itself to its master, and only with the
-  ``Wallet: SubMemberTransferList`` permission (131227 without it); a read-only
-  key cannot transfer (10005). A UID outside the family answers 131202
+  family, holding one of the ``Wallet`` permissions :data:`MASTER_PERMISSIONS`
+  (10005 without); a sub-account's key only from itself to its master, and only
+  with the ``Wallet: SubMemberTransferList`` permission (131227 without it); a
+  read-only key cannot transfer (10005). A UID outside the family answers 131202
   "Invalid memberId";
 * ``fromMemberId`` and ``toMemberId`` must differ (10001: use an inter-transfer
   within one UID);
@@ -57,6 +58,9 @@ from .transfers import EIGHT_DECIMALS, transferable
 if TYPE_CHECKING:  # imported for type checkers only
     from .accounts import Account, Accounts
     from .market import Market
+
+#: A master's key needs one of these ``Wallet`` permissions to send a universal transfer.
+MASTER_PERMISSIONS = frozenset({"AccountTransfer", "SubMemberTransfer", "SubMemberTransferList"})
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def universal_transfer(accounts: Accounts, caller: Account, market: Market, tran
                        amount: Decimal, from_uid: int, to_uid: int, from_type: str, to_type: str,
                        now_ms: int) -> UniversalTransfer:
     """Move ``amount`` of ``coin`` from one UID's wallet to another's, at once (see the module docstring)."""
-    if caller.key.read_only:
+    wallet_permissions = set(caller.key.permissions.get("Wallet", []))
+    if caller.key.read_only or not (caller.member.is_sub or wallet_permissions & MASTER_PERMISSIONS):
         raise permission_denied()
     master = master_of(accounts, caller)
     if caller.member.is_sub:

@@ -114,6 +114,7 @@ def test_a_sub_key_cannot_act_as_the_master(exchange, master):
     assert code_of(sub.create_sub_uid, username="sneaky123", memberType=1) == 10005
     assert code_of(sub.get_sub_uid_list) == 10005
     assert code_of(sub.delete_master_api_key) == 10005
+    assert code_of(sub.modify_master_api_key, readOnly=0) == 10005     # its key is the master's to change
     assert code_of(sub.sign_agreement, categoryV2=1, agree=True) == 141027
 
 

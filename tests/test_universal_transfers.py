@@ -150,13 +150,19 @@ def test_uids_outside_the_family_and_the_same_uid_are_refused(exchange, master, 
                    fromMemberId=me, toMemberId=uid, fromAccountType="UNIFIED", toAccountType="UNIFIED") == 10001
 
 
-def test_a_read_only_master_key_cannot_transfer(exchange, master, me):
+def test_a_read_only_master_key_or_one_without_wallet_permissions_cannot_transfer(exchange, master, me):
     uid, _ = new_sub(exchange, master)
     master.modify_master_api_key(readOnly=1)
     try:
         assert code_of(send, master, "1", me, uid) == 10005
     finally:
         master.modify_master_api_key(readOnly=0)
+    master.modify_master_api_key(permissions={"Wallet": []})
+    try:
+        assert code_of(send, master, "1", me, uid) == 10005
+    finally:
+        master.modify_master_api_key(permissions=TRADER)
+    assert send(master, "1", me, uid)["retCode"] == 0
 
 
 def test_sub_uids_and_their_deposits(exchange, master):
