@@ -16,8 +16,8 @@ exchange's :class:`~local_exchange.accounts.Accounts`, and :class:`Membership`
 * a master lists its subs in ``subs``; a sub's ``username`` is unique on the
   exchange, also against deleted subs' names (``retired``), as the docs say;
 * a *frozen* sub (``frozen-sub-member``) keeps everything, but its key stops
-  signing: requests with it answer 10003 "API key is invalid." until the
-  master unfreezes it;
+  signing: requests with it answer 10003 "API key is invalid." (and its
+  WebSockets close) until the master unfreezes it;
 * a sub may be deleted (``del-submember``) only when it holds no assets (worth
   more than 0.001 USDT, in either wallet) and no open order or position:
   otherwise 141025 "This subaccount has assets and cannot be deleted".
@@ -40,8 +40,8 @@ Chosen where Bybit's docs are silent (a learner should know):
   is gone for good. Any other master key is deleted for the life of the server
   process: the server reads its keys again when it restarts
   (``--reuse-keys`` for a classroom);
-* a deleted or frozen key's open WebSockets stay open until they close; new
-  requests and new logins are refused.
+* when a key stops signing (deleted, or its sub frozen or deleted) the private
+  and trade WebSockets it signed in on are closed (code 1008) with it.
 """
 from __future__ import annotations
 

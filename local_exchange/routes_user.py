@@ -39,9 +39,10 @@ What a course account is not, and so how these answer (chosen from the docs):
 """
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from bybit_spec.errors import MESSAGES, PERMISSION_DENIED, SUB_CANNOT_AGREE
 
@@ -49,7 +50,7 @@ from . import envelope, members
 from .clock import now_ms
 from .errors import BybitError, param_error
 from .params import Params, missing
-from .state import ACCOUNT, ACCOUNTS, MARKET, PARAMS
+from .state import ACCOUNT, ACCOUNTS, MARKET, PARAMS, WS_CONNECTIONS
 
 if TYPE_CHECKING:  # imported for type checkers only
     from .accounts import Account
@@ -73,6 +74,23 @@ def _no_ip_binding(p: Params) -> None:
     if ips not in (None, "", "*", ["*"]):
         raise param_error("params error: ips: the local exchange's keys are not bound to IP addresses; leave ips "
                           "out or send \"*\"")
+
+
+_closing: set[asyncio.Task] = set()      # closes under way (a task nobody holds may be collected)
+
+
+def _end_streams(app: web.Application, account: Account, why: str) -> None:
+    """Close the private and trade WebSockets ``account`` signed in on (its key stopped signing).
+
+    The close (code 1008, policy violation, with ``why``) runs beside the REST
+    answer, which does not wait for the clients to confirm it.
+    """
+    for conn in list(app.get(WS_CONNECTIONS, ())):
+        if conn.state.get("account") is account and not conn.closed:
+            conn.closed = True                 # nothing more is pushed to it
+            task = asyncio.get_running_loop().create_task(conn.close(WSCloseCode.POLICY_VIOLATION, why))
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
 
 
 def _page_size(p: Params) -> int:
@@ -143,6 +161,8 @@ async def frozen_sub_member(request: web.Request) -> web.Response:
     sub = members.own_sub(accounts, master, p.int("subuid", required=True))
     frozen = _flag(p, "frozen", required=True)
     members.set_frozen(accounts, sub, frozen == 1)
+    if frozen:
+        _end_streams(request.app, sub, "sub-account frozen")
     return envelope.ok({}, message="")
 
 
@@ -155,6 +175,7 @@ async def del_submember(request: web.Request) -> web.Response:
     accounts = request.app[ACCOUNTS]
     sub = members.own_sub(accounts, master, p.str("subMemberId", required=True))
     members.delete_sub(accounts, master, sub, request.app[MARKET], now_ms())
+    _end_streams(request.app, sub, "sub-account deleted")
     return envelope.ok({})
 
 
@@ -228,6 +249,7 @@ async def delete_sub_api(request: web.Request) -> web.Response:
     """The sub-account's key stops signing at once."""
     sub = _target_key(request)
     members.delete_key(request.app[ACCOUNTS], sub)
+    _end_streams(request.app, sub, "API key deleted")
     return envelope.ok({}, message="")
 
 
@@ -237,6 +259,7 @@ async def delete_api(request: web.Request) -> web.Response:
     master = request[ACCOUNT]
     members.master_only(master)
     members.delete_key(request.app[ACCOUNTS], master)
+    _end_streams(request.app, master, "API key deleted")
     return envelope.ok({}, message="")
 
 

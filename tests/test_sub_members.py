@@ -1,13 +1,18 @@
 """Sub-accounts and their keys: created, listed, keyed, frozen, deleted, each with Bybit's answers."""
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
+import time
 import uuid
 
+import aiohttp
 import pytest
 from pybit.exceptions import InvalidRequestError
 from sessions import own_exchange, pybit_session
 
+from helpers.signing import websocket_auth_args
 from local_exchange.settings import DEMO_API_KEY
 from local_exchange.state import ACCOUNTS
 
@@ -222,3 +227,22 @@ def test_what_a_course_account_is_not(master):
     for call in (master.get_affiliate_user_list, master.get_affiliate_sub_list):
         assert code_of(call) == 10005
     assert code_of(master.get_affiliate_user_info, uid="1") == 10005
+
+
+def test_freezing_a_sub_closes_the_private_stream_its_key_signed_in_on(exchange, master):
+    uid = new_sub(master)
+    created, _ = new_key(exchange, master, uid)
+
+    async def body() -> aiohttp.WSMessage:
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(exchange.url.replace("http://", "ws://") + "/v5/private") as ws:
+                expires = int(time.time() * 1000) + 5000
+                await ws.send_json({"op": "auth", "args": websocket_auth_args(created["apiKey"], created["secret"],
+                                                                              expires)})
+                assert json.loads((await ws.receive(timeout=10)).data)["success"] is True
+                await asyncio.to_thread(master.freeze_sub_uid, subuid=uid, frozen=1)
+                return await ws.receive(timeout=10)
+
+    closing = asyncio.run(body())
+    assert (closing.type, closing.data, closing.extra) == (aiohttp.WSMsgType.CLOSE, 1008, "sub-account frozen")
+    master.freeze_sub_uid(subuid=uid, frozen=0)
