@@ -246,3 +246,14 @@ def test_freezing_a_sub_closes_the_private_stream_its_key_signed_in_on(exchange,
     closing = asyncio.run(body())
     assert (closing.type, closing.data, closing.extra) == (aiohttp.WSMsgType.CLOSE, 1008, "sub-account frozen")
     master.freeze_sub_uid(subuid=uid, frozen=0)
+
+
+def test_the_master_reads_its_subs_wallet_types(exchange, master):
+    uid = new_sub(master)
+    _, sub = new_key(exchange, master, uid)
+    me = str(exchange.app[ACCOUNTS].get(MASTER[0]).uid)
+    listed = master.get_uid_wallet_type(memberIds=str(uid))["result"]["accounts"]
+    assert [a["uid"] for a in listed] == [me, str(uid)] and listed[1]["accountType"] == ["UNIFIED", "FUND"]
+    assert [a["uid"] for a in sub.get_uid_wallet_type(memberIds=me)["result"]["accounts"]] == [str(uid)]
+    other = pybit_session(exchange, *OTHER)
+    assert code_of(other.get_uid_wallet_type, memberIds=str(uid)) == 500010
