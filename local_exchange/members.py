@@ -18,23 +18,24 @@ exchange's :class:`~local_exchange.accounts.Accounts`, and :class:`Membership`
 * a *frozen* sub (``frozen-sub-member``) keeps everything, but its key stops
   signing: requests with it answer 10003 "API key is invalid." (and its
   WebSockets close) until the master unfreezes it;
-* a sub may be deleted (``del-submember``) only when it holds no assets (worth
-  more than 0.001 USDT, in either wallet) and no open order or position:
-  otherwise 141025 "This subaccount has assets and cannot be deleted".
+* a sub may be deleted (``del-submember``) only when its assets, in either
+  wallet, are worth at most 0.001 USDT: otherwise 141025 "This subaccount has
+  assets and cannot be deleted".
 
 Chosen where Bybit's docs are silent (a learner should know):
 
 * **one API key per account at a time.** The local exchange finds an account by
   its key, one key each; so ``create-sub-api`` for a sub that already has one is
-  refused with 10001 saying to delete it first (Bybit allows up to 20). The key
-  is 18 letters and digits and its secret 36, like Bybit's;
+  refused with 10001 saying to delete it first (Bybit lets a sub hold several).
+  The key is 18 letters and digits and its secret 36, like Bybit's;
 * username rules: 6 to 16 ASCII letters and digits, at least one of each,
   compared without case; a bad or taken name answers 10001 saying which rule;
-* a master holds at most :data:`MAX_SUBS` sub-accounts (Bybit's number for a
-  regular account); one more is refused with 10001;
-* a call a master's key must make (every endpoint of this group but the key
-  endpoints a sub may call on itself) made with a sub's key answers 10005; a
-  UID that is not one of the caller's subs answers 500010;
+* a master holds at most :data:`MAX_SUBS` sub-accounts (on Bybit the number
+  depends on the account's level); one more is refused with 10001;
+* an open order or position also keeps a sub from being deleted (141025);
+* an endpoint that takes the master's key (the docs' "use master user's api
+  key only") answers a sub's key with 10005; a UID that is not one of the
+  caller's subs answers 500010;
 * the built-in demo key cannot be deleted (``delete-api`` answers 10005 saying
   why): every notebook of the course signs with it, and on Bybit a deleted key
   is gone for good. Any other master key is deleted for the life of the server
