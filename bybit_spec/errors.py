@@ -63,7 +63,14 @@ DUPLICATE_CURRENCY = 182112        # a coin twice in one collateral batch
 NO_LIABILITY_IN_COIN = 182102      # quick-repayment with nothing borrowed
 MARGIN_TRADING_OFF = 34022036      # manual borrow while spot margin trading is off
 NO_BORROWED_COINS = 34022041       # repay / no-convert-repay with nothing borrowed
-SUB_NOT_OF_PARENT = 500010         # move-positions to or from a UID that is not a sub-account
+# Sub-accounts and universal transfers (Asset, User and UTA sections)
+INVALID_MEMBER_ID = 131202             # a universal transfer names a UID outside the master's family
+SUB_NO_UNIVERSAL_PERMISSION = 131227   # a sub key without Wallet "SubMemberTransferList"
+TRANSFER_SAFE_AMOUNT = 131228          # universal transfer: "your balance is not enough"
+SUB_NOT_NORMAL = 141004                # the sub-account is frozen
+SUB_HAS_ASSETS = 141025
+SUB_CANNOT_AGREE = 141027
+NOT_YOUR_SUB = 500010                  # a UID that is not one of this master's sub-accounts
 
 # Spot codes (section 4)
 SPOT_INVALID_SYMBOL = 170121
@@ -101,6 +108,12 @@ MESSAGES: dict[int, str] = {
     NO_LIABILITY_IN_COIN: "Failed repayment, there are no liabilities in the current currency",
     MARGIN_TRADING_OFF: "Please enable Margin Trading to continue.",
     NO_BORROWED_COINS: "Currently, your account has no borrowed coins. No repayments are needed.",
-    SUB_NOT_OF_PARENT: "The subaccount specified does not belong to the parent account",
+    INVALID_MEMBER_ID: "Invalid memberId",
+    SUB_NO_UNIVERSAL_PERMISSION: "subaccount do not have universal transfer permission",
+    TRANSFER_SAFE_AMOUNT: "your balance is not enough. Please check transfer safe amount",
+    SUB_NOT_NORMAL: "sub member is not normal",
+    SUB_HAS_ASSETS: "This subaccount has assets and cannot be deleted",
+    SUB_CANNOT_AGREE: "Sub account cannot accept agreement",
+    NOT_YOUR_SUB: "The subaccount specified does not belong to the parent account",
 }
 """The fixed ``retMsg`` of a code (the start of it, for 10004, which then quotes what was signed)."""

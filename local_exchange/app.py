@@ -343,12 +343,15 @@ def bybit_routes() -> list[web.RouteTableDef]:
         routes_market,
         routes_position,
         routes_settings,
+        routes_sub_assets,
         routes_trade,
+        routes_user,
         routes_uta,
     )
 
     return [routes_market.routes, routes_trade.routes, routes_account.routes, routes_position.routes,
-            routes_asset.routes, routes_settings.routes, routes_margin.routes, routes_uta.routes]
+            routes_asset.routes, routes_settings.routes, routes_margin.routes, routes_uta.routes,
+            routes_user.routes, routes_sub_assets.routes]
 
 
 def create_app(

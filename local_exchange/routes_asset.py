@@ -102,6 +102,11 @@ async def inter_transfer_list(request: web.Request) -> web.Response:
     return envelope.ok({"list": [t.to_dict() for t in page], "nextPageCursor": cursor}, message="success")
 
 
+def coin_chains(coin: str) -> list[tuple[str, str]]:
+    """``(chain, chainType)`` of each chain a coin lists: USDT on ETH and TRX, any other coin on its own."""
+    return [("ETH", "ERC20"), ("TRX", "TRC20")] if coin == "USDT" else [(coin, coin)]
+
+
 def _chain(coin: str, chain: str, chain_type: str) -> dict[str, str]:
     """One chain of a coin. Deposits and withdrawals are not simulated, so both are off ("0")."""
     return {"chainType": chain_type, "confirmation": "0", "withdrawFee": "0", "depositMin": "0", "withdrawMin": "0",
@@ -126,7 +131,6 @@ async def coin_info(request: web.Request) -> web.Response:
         coins = [c for c in coins if c == wanted.upper()]
     rows = []
     for coin in coins:
-        chains = ([_chain(coin, "ETH", "ERC20"), _chain(coin, "TRX", "TRC20")] if coin == "USDT"
-                  else [_chain(coin, coin, coin)])
+        chains = [_chain(coin, chain, chain_type) for chain, chain_type in coin_chains(coin)]
         rows.append({"name": coin, "coin": coin, "remainAmount": "0", "chains": chains})
     return envelope.ok({"rows": rows}, message="success")

@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bybit_spec.errors import SUB_NOT_OF_PARENT
+from bybit_spec.errors import NOT_YOUR_SUB
 
 from . import envelope
 from .clock import now_ms
@@ -125,7 +125,7 @@ async def move_positions(request: web.Request) -> web.Response:
         raise invalid("list", "1 to 25 legs")
     for leg in legs:
         _check_leg(leg)
-    raise fixed(SUB_NOT_OF_PARENT)
+    raise fixed(NOT_YOUR_SUB)
 
 
 @routes.get("/v5/position/move-history")
