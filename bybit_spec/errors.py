@@ -46,6 +46,23 @@ TRANSFER_INSUFFICIENT = 131212
 TRANSFER_ID_EXISTS = 131214
 TRANSFER_AMOUNT_ERROR = 131215
 
+# Asset codes: withdrawals (the docs' error page, "Asset")
+WITHDRAW_CHAIN_MISMATCH = 131002    # "Withdraw address chain or destination tag are not equal"
+WITHDRAW_NO_TAG = 131081            # "Do not input memo/tag,please."
+WITHDRAW_REPEATED = 131082          # "Do not repeat the request" (a requestId used before)
+WITHDRAW_NOT_IN_BOOK = 131083       # "Withdraw only allowed from address book"
+WITHDRAW_LIMITS = 131096            # "Withdraw amount does not satify the lower limit or upper limit"
+WITHDRAW_NOT_CANCELLABLE = 131099   # "Hot wallet status can cancel the withdraw"
+
+# Convert codes (the docs' "Convert Guideline" and error page)
+CONVERT_PARAMS = 700000             # "params error"
+CONVERT_ORDER_NOT_EXISTS = 700004   # "order does not exist"
+CONVERT_INSUFFICIENT = 700005       # "Your available balance is insufficient or wallet does not exist"
+CONVERT_LOW_AMOUNT = 700006         # "Low amount limit"
+CONVERT_LARGE_AMOUNT = 700007       # "Large amount limit"
+CONVERT_EXPIRED = 700008            # "quote fail: price time out"
+CONVERT_QUOTE_USED = 700009         # "quoteTxId has already been used"
+
 # Spot codes (section 4)
 SPOT_INVALID_SYMBOL = 170121
 SPOT_BALANCE_INSUFFICIENT = 170131

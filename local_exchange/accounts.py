@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
+from .asset_book import AssetBook
 from .closed_pnl import ClosedPnl
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
@@ -93,6 +94,7 @@ class Account:
     key: KeySettings = field(default_factory=KeySettings)           # read-only? which permissions?
     fund: dict[str, Decimal] = field(default_factory=dict)          # the funding account (FUND)
     transfers: list[Transfer] = field(default_factory=list)         # between FUND and UNIFIED, oldest first
+    asset: AssetBook = field(default_factory=AssetBook)             # deposits, withdrawals, converts
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()
