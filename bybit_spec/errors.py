@@ -48,6 +48,8 @@ TRANSFER_AMOUNT_ERROR = 131215
 
 # Asset codes: withdrawals (the docs' error page, "Asset")
 WITHDRAW_CHAIN_MISMATCH = 131002    # "Withdraw address chain or destination tag are not equal"
+WITHDRAW_TO_ONESELF = 131075        # "InternalAddressCannotBeYourself"
+WITHDRAW_UNKNOWN_RECEIVER = 131077  # "receive user not exist"
 WITHDRAW_NO_TAG = 131081            # "Do not input memo/tag,please."
 WITHDRAW_REPEATED = 131082          # "Do not repeat the request" (a requestId used before)
 WITHDRAW_NOT_IN_BOOK = 131083       # "Withdraw only allowed from address book"

@@ -5,7 +5,8 @@ asset endpoints:
 
 * ``deposit_account``: where deposits are credited (``/v5/asset/deposit/deposit-to-account``,
   see :mod:`.deposits`);
-* ``withdrawals``: every withdrawal, oldest first (:mod:`.withdrawals`);
+* ``withdrawals``: every withdrawal, oldest first, and ``internal_deposits``,
+  what other local accounts sent to this one (:mod:`.withdrawals`);
 * ``quotes`` and ``converts``: convert quotes by ``quoteTxId``, and the
   converts done, oldest first (:mod:`.convert`).
 """
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .convert import Convert, Quote
-    from .withdrawals import Withdrawal
+    from .withdrawals import InternalDeposit, Withdrawal
 
 
 @dataclass
@@ -25,5 +26,6 @@ class AssetBook:
 
     deposit_account: str = "UNIFIED"
     withdrawals: list[Withdrawal] = field(default_factory=list)
+    internal_deposits: list[InternalDeposit] = field(default_factory=list)
     quotes: dict[str, Quote] = field(default_factory=dict)
     converts: list[Convert] = field(default_factory=list)

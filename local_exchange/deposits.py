@@ -13,15 +13,17 @@ account set to ``UNIFIED``. The transaction log shows each of them as a
 unified account.
 
 ``deposit-to-account`` stores the new setting (``UNIFIED`` or ``FUND``; ``EARN``
-is refused, there is no earn account). Bybit has no endpoint that reads it back,
-and no deposit arrives after creation, so it changes nothing else here.
+is refused, there is no earn account). Bybit has no endpoint that reads it
+back; it shows where the next deposit lands. Here that is an internal transfer
+from another local account (a ``forceChain=2`` withdrawal to this account's UID,
+see :mod:`.withdrawals`): it is credited to the account set here.
 
 Deposit addresses (``/v5/asset/deposit/query-address``) are derived from the
 uid, the coin and the chain (:mod:`.addresses`): well formed for the chain and
 the same on every call, but nobody holds their keys: never send real coins to one.
 
-Internal deposits (from another Bybit account, by email, phone or UID) cannot
-happen between local accounts, so ``query-internal-record`` is always empty.
+Internal deposits (``query-internal-record``) are those transfers from other
+local accounts; a fresh account has none.
 """
 from __future__ import annotations
 

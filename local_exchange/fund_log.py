@@ -13,6 +13,7 @@ from the records that moved the funding account, in the order they happened:
 * withdrawals (:mod:`.withdrawals`): the amount and fee out ("Withdraw"), the
   part first moved in from the unified account ("Transfer"), and the refund of
   a cancelled one ("Withdraw");
+* internal transfers from other local accounts credited to ``FUND`` ("Deposit");
 * converts in ``eb_convert_funding`` (:mod:`.convert`): one line per coin ("Convert").
 
 So for every coin the lines add up to the funding balance, which
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .numbers import ZERO, fmt
 
@@ -78,6 +79,9 @@ def lines(account: Account) -> list[Line]:
         if w.cancelled_at is not None:
             found.append(Line(w.cancelled_at, w.seq, w.coin, w.debited, "Withdraw",
                               f"Cancelled withdrawal {w.withdraw_id} refunded"))
+    for d in account.asset.internal_deposits:
+        if d.to_type == "FUND":
+            found.append(Line(d.time, d.seq, d.coin, d.amount, "Deposit", f"Internal transfer from UID {d.from_uid}"))
     for c in account.asset.converts:
         q = c.quote
         if q.kind == "eb_convert_funding":
@@ -102,7 +106,3 @@ def balances(account: Account) -> dict[str, Decimal]:
     for line in lines(account):
         total[line.coin] = total.get(line.coin, ZERO) + line.change
     return total
-
-
-def as_dicts(rows: list[Shown], uid: int) -> list[dict[str, Any]]:
-    return [row.to_dict(uid) for row in rows]

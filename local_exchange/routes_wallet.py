@@ -25,7 +25,7 @@ from .errors import param_error
 from .numbers import fmt
 from .params import Params
 from .routes_trade import paginate
-from .state import ACCOUNT, MARKET, PARAMS
+from .state import ACCOUNT, ACCOUNTS, MARKET, PARAMS
 from .unsupported import unsupported
 
 routes = web.RouteTableDef()
@@ -83,14 +83,15 @@ async def deposit_records(request: web.Request) -> web.Response:
 
 @routes.get("/v5/asset/deposit/query-internal-record")
 async def internal_deposit_records(request: web.Request) -> web.Response:
-    """Deposits from other Bybit accounts: none can reach a local account, so always empty."""
+    """Internal transfers from other local accounts (``forceChain=2`` withdrawals), newest first."""
     p = request[PARAMS]
-    p.str("txID")
-    _coin(p)
-    p.int("limit", default=50, lo=1, hi=50)
-    _window(p, clock.now_ms(), 30)
-    paginate([], lambda d: 0, 1, p.str("cursor"))        # a malformed cursor is still refused
-    return envelope.ok({"rows": [], "nextPageCursor": ""}, message="success")
+    tx_id, coin = p.str("txID"), _coin(p)
+    limit = p.int("limit", default=50, lo=1, hi=50)
+    start, end = _window(p, clock.now_ms(), 30)
+    rows = [d for d in reversed(request[ACCOUNT].asset.internal_deposits)
+            if (tx_id is None or d.tx_id == tx_id) and (coin is None or d.coin == coin) and start <= d.time <= end]
+    page, cursor = paginate(rows, lambda d: d.seq, limit, p.str("cursor"))
+    return envelope.ok({"rows": [d.to_dict() for d in page], "nextPageCursor": cursor}, message="success")
 
 
 @routes.get("/v5/asset/deposit/query-address")
@@ -128,13 +129,16 @@ async def withdraw(request: web.Request) -> web.Response:
     coin = _coin(p, required=True)
     assert coin is not None
     force_chain = p.int("forceChain", default=0, lo=0, hi=2)
-    if force_chain == 2:
-        raise unsupported("forceChain=2", "withdrawals to a Bybit UID")
     for name in ("beneficiary", "questionnaire", "transactionPurpose"):
         if p.raw(name) not in (None, ""):
             raise unsupported(name, "travel-rule information, asked of some regions' users only")
-    chain = p.str("chain", required=True)
+    chain = p.str("chain", required=force_chain != 2)
     address = p.str("address", required=True)
+    receiver = None
+    if force_chain == 2:                                 # address is a UID: an internal transfer
+        receiver = next((a for a in request.app[ACCOUNTS] if str(a.uid) == address), None)
+        if receiver is None:
+            raise withdrawals.unknown_receiver()
     amount = p.decimal("amount", required=True)
     p.int("timestamp", required=True, lo=0)
     fee_type = p.int("feeType", default=0, lo=0, hi=1)
@@ -142,7 +146,7 @@ async def withdraw(request: web.Request) -> web.Response:
     done = withdrawals.create(request[ACCOUNT], request.app[MARKET], coin=coin, chain_name=chain, address=address,
                               amount=amount, fee_type=fee_type, sources=sources,
                               request_id=p.str("requestId", default=""), tag=p.str("tag", default=""),
-                              now_ms=clock.now_ms())
+                              now_ms=clock.now_ms(), receiver=receiver)
     return envelope.ok({"id": done.withdraw_id}, message="success")
 
 
@@ -165,7 +169,8 @@ async def withdrawal_records(request: web.Request) -> web.Response:
     start, end = _window(p, now, 30)
     rows = [w for w in reversed(request[ACCOUNT].asset.withdrawals)
             if (withdraw_id is None or w.withdraw_id == withdraw_id) and (coin is None or w.coin == coin)
-            and (tx_id is None or w.tx_id(now) == tx_id) and kind in (0, 2) and start <= w.created <= end]
+            and (tx_id is None or w.tx_id(now) == tx_id) and start <= w.created <= end
+            and (kind == 2 or kind == (1 if w.chain is None else 0))]
     page, cursor = paginate(rows, lambda w: w.seq, limit, p.str("cursor"))
     return envelope.ok({"rows": [w.to_dict(now) for w in page], "nextPageCursor": cursor}, message="success")
 
@@ -185,19 +190,19 @@ async def withdrawable_amount(request: web.Request) -> web.Response:
 
 @routes.get("/v5/asset/withdraw/query-address")
 async def withdrawal_addresses(request: web.Request) -> web.Response:
-    """The address book: one universal on-chain address per chain (see :mod:`.withdrawals`)."""
+    """The address book: a universal address per chain, and the other local accounts' UIDs (:mod:`.withdrawals`)."""
     p = request[PARAMS]
     coin, chain = p.str("coin"), p.str("chain")
     address_type = p.int("addressType", default=0, lo=0, hi=2)
     limit = p.int("limit", default=50, lo=1, hi=50)
-    book = withdrawals.address_book(request[ACCOUNT])
-    if address_type == 1:                                 # internal-transfer addresses: the book has none
-        book = []
-    elif coin is not None and coin != "baseCoin":        # a coin: the universal addresses of its chains
-        names = {c.chain for c in chains_of(coin)} if coin in CHAINS else set()
-        book = [e for e in book if e.chain.chain in names]
-    if chain is not None and address_type != 1:
-        book = [e for e in book if e.chain.chain == chain]
+    account = request[ACCOUNT]
+    everyone = request.app[ACCOUNTS]
+    book = withdrawals.address_book(account, everyone)
+    names = None if coin in (None, "baseCoin") else {c.chain for c in chains_of(coin)} if coin in CHAINS else set()
+    if chain is not None:
+        names = {chain} if names is None else names & {chain}
+    book = [e for e in book if (e.internal and address_type in (1, 2))        # coin and chain do not apply
+            or (e.chain is not None and address_type in (0, 2) and (names is None or e.chain.chain in names))]
     numbered = [(len(book) - i, entry) for i, entry in enumerate(book)]      # keys fall, as paginate wants
     page, cursor = paginate(numbered, lambda pair: pair[0], limit, p.str("cursor"))
     return envelope.ok({"rows": [entry.to_dict() for _, entry in page], "nextPageCursor": cursor},

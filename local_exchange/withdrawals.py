@@ -28,20 +28,30 @@ The address book: Bybit lets an API key withdraw only to an address saved in
 the account's address book (131083 otherwise), and the book is kept on the
 website. Each local account's book holds one *universal* address per chain
 (``coin: "baseCoin"``, usable for any coin on that chain), derived from the
-account's uid (:mod:`.addresses`): well formed, stable, and not real.
+account's uid (:mod:`.addresses`): well formed, stable, and not real; and, as
+internal-transfer addresses (``addressType`` 1), the UIDs of the other
+accounts of the same local exchange.
+
+Internal transfers (``forceChain=2``, ``address`` a UID of the book): off chain
+(``withdrawType`` 1), free, without a minimum, and done at once (``success``,
+not cancellable).
+The money is credited to the receiver's deposit account (``UNIFIED`` or
+``FUND``, see :mod:`.deposits`), which lists it in its internal deposit
+records (``/v5/asset/deposit/query-internal-record``). Sending to oneself gets
+131075, to a UID the exchange does not know 131077.
 
 Chosen where Bybit's docs are silent: withdrawal ids count up from 100001; a
 request over the balance gets 131212 "Insufficient balance" (the transfer
 code); an amount under the chain's ``withdrawMin`` gets 131096; memos/tags are
-not modelled, so any ``tag`` gets 131081; ``forceChain=2`` (to a Bybit UID)
-and the ``EARN`` account are refused with 10001 (the local exchange has
-neither internal withdrawals nor an earn account). Every withdrawal is on
-chain (``withdrawType`` 0).
+not modelled, so any ``tag`` gets 131081; the ``EARN`` account is refused
+with 10001 (the local exchange has no earn account); an internal deposit's
+``address`` (Bybit: the sender's email or phone) is the sender's UID.
 """
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -54,6 +64,8 @@ from bybit_spec.errors import (
     WITHDRAW_NOT_CANCELLABLE,
     WITHDRAW_NOT_IN_BOOK,
     WITHDRAW_REPEATED,
+    WITHDRAW_TO_ONESELF,
+    WITHDRAW_UNKNOWN_RECEIVER,
 )
 
 from . import addresses, ledger
@@ -80,22 +92,49 @@ _ids = itertools.count(100_001)
 
 @dataclass(frozen=True)
 class BookEntry:
-    """One address of the address book (``/v5/asset/withdraw/query-address``)."""
+    """One address of the address book (``/v5/asset/withdraw/query-address``): on chain, or a UID (``chain`` None)."""
 
-    chain: Chain
+    chain: Chain | None
     address: str
     created: int
 
+    @property
+    def internal(self) -> bool:
+        return self.chain is None
+
     def to_dict(self) -> dict[str, Any]:
-        return {"coin": "baseCoin", "chain": self.chain.chain, "address": self.address, "tag": "",
-                "remark": "Universal Address", "status": 0, "addressType": 0, "verified": 1,
-                "createdAt": str(self.created // 1000)}
+        return {"coin": "" if self.chain is None else "baseCoin", "chain": "" if self.chain is None else self.chain.chain,
+                "address": self.address, "tag": "", "remark": "Local account" if self.chain is None
+                else "Universal Address", "status": 0, "addressType": 1 if self.chain is None else 0,
+                "verified": 1, "createdAt": str(self.created // 1000)}
 
 
-def address_book(account: Account) -> list[BookEntry]:
-    """The account's saved addresses: one universal address per chain (see the module docstring)."""
-    return [BookEntry(chain, addresses.derive(chain.family, f"book/{account.uid}/{chain.chain}"), account.created)
-            for chain in every_chain()]
+def address_book(account: Account, others: Iterable[Account] = ()) -> list[BookEntry]:
+    """The account's saved addresses: one universal address per chain, then the UIDs of ``others``."""
+    on_chain = [BookEntry(chain, addresses.derive(chain.family, f"book/{account.uid}/{chain.chain}"),
+                          account.created) for chain in every_chain()]
+    return on_chain + [BookEntry(None, str(o.uid), max(account.created, o.created))
+                       for o in sorted(others, key=lambda o: o.uid) if o.uid != account.uid]
+
+
+@dataclass(frozen=True)
+class InternalDeposit:
+    """Money from another local account (``/v5/asset/deposit/query-internal-record``)."""
+
+    deposit_id: int
+    seq: int
+    coin: str
+    amount: Decimal
+    time: int
+    from_uid: int
+    tx_id: str
+    to_type: str                    # the receiver's deposit account it was credited to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": str(self.deposit_id), "amount": fmt(self.amount), "type": 1, "coin": self.coin,
+                "address": str(self.from_uid), "status": 2, "createdTime": str(self.time // 1000),
+                "fromMemberId": str(self.from_uid), "txID": self.tx_id, "complianceStatus": 0,
+                "taxDepositRecordsId": "0", "taxStatus": 0}
 
 
 @dataclass
@@ -105,7 +144,7 @@ class Withdrawal:
     withdraw_id: str
     seq: int
     coin: str
-    chain: Chain
+    chain: Chain | None                 # None: an internal transfer to the UID ``address``
     address: str
     amount: Decimal                     # what arrives
     fee: Decimal
@@ -122,6 +161,8 @@ class Withdrawal:
     def status(self, now_ms: int) -> str:
         if self.cancelled_at is not None and now_ms >= self.cancelled_at:
             return "CancelByUser"
+        if self.chain is None:
+            return "success"
         age = now_ms - self.created
         if age < SECURITY_CHECK_MS:
             return "SecurityCheck"
@@ -132,6 +173,8 @@ class Withdrawal:
         status = self.status(now_ms)
         if status == "CancelByUser" and self.cancelled_at is not None:
             return self.cancelled_at
+        if self.chain is None:
+            return self.created
         return self.created + {"SecurityCheck": 0, "Pending": SECURITY_CHECK_MS,
                                "success": SECURITY_CHECK_MS + PENDING_MS}[status]
 
@@ -139,14 +182,17 @@ class Withdrawal:
         """The chain's transaction hash, from broadcast on (``""`` before, and when cancelled)."""
         if self.status(now_ms) in ("SecurityCheck", "CancelByUser"):
             return ""
-        return addresses.tx_hash(self.chain.family, f"{self.withdraw_id}/{self.address}")
+        family = "internal" if self.chain is None else self.chain.family
+        return addresses.tx_hash(family, f"{self.withdraw_id}/{self.address}")
 
     def to_dict(self, now_ms: int) -> dict[str, Any]:
         """The item of ``/v5/asset/withdraw/query-record`` as of ``now_ms``."""
-        return {"coin": self.coin, "chain": self.chain.chain, "amount": fmt(self.amount),
+        return {"coin": self.coin, "chain": "" if self.chain is None else self.chain.chain,
+                "amount": fmt(self.amount),
                 "txID": self.tx_id(now_ms), "status": self.status(now_ms), "toAddress": self.address, "tag": "",
                 "withdrawFee": fmt(self.fee), "createTime": str(self.created),
-                "updateTime": str(self.updated(now_ms)), "withdrawId": self.withdraw_id, "withdrawType": 0,
+                "updateTime": str(self.updated(now_ms)), "withdrawId": self.withdraw_id,
+                "withdrawType": 1 if self.chain is None else 0,
                 "fee": "", "tax": "0", "taxRate": "0", "taxType": ""}
 
 
@@ -167,18 +213,17 @@ def parse_sources(text: str) -> tuple[str, ...]:
 
 
 @changes_account
-def create(account: Account, market: Market, *, coin: str, chain_name: str, address: str, amount: Decimal,
-           fee_type: int, sources: tuple[str, ...], request_id: str, tag: str, now_ms: int) -> Withdrawal:
-    """Check a withdrawal request against the book, the chain and the balances; debit and record it."""
+def create(account: Account, market: Market, *, coin: str, chain_name: str | None, address: str, amount: Decimal,
+           fee_type: int, sources: tuple[str, ...], request_id: str, tag: str, now_ms: int,
+           receiver: Account | None = None) -> Withdrawal:
+    """Check a withdrawal against the book, the chain and the balances; debit and record it.
+
+    ``receiver``: the local account whose UID ``address`` names (``forceChain=2``,
+    resolved by the caller; ``None`` for an on-chain withdrawal).
+    """
     if coin not in CHAINS:
         raise param_error(f"params error: coin invalid ({coin} is not a coin of the local exchange)")
-    chain = find_chain(coin, chain_name)
-    if chain is None:
-        raise BybitError(WITHDRAW_CHAIN_MISMATCH, "Withdraw address chain or destination tag are not equal")
-    if tag:
-        raise BybitError(WITHDRAW_NO_TAG, "Do not input memo/tag,please.")
-    if not any(e.chain.chain == chain.chain and e.address == address for e in address_book(account)):
-        raise BybitError(WITHDRAW_NOT_IN_BOOK, "Withdraw only allowed from address book")
+    chain = _check_address(account, coin, chain_name, address, tag, receiver)
     if request_id:
         if not _REQUEST_ID.match(request_id):
             raise param_error("params error: requestId invalid (1 to 32 letters and digits)")
@@ -186,10 +231,11 @@ def create(account: Account, market: Market, *, coin: str, chain_name: str, addr
             raise BybitError(WITHDRAW_REPEATED, "Do not repeat the request")
     if amount != amount.quantize(EIGHT_DECIMALS):
         raise param_error("params error: amount invalid (at most 8 decimals)")
-    received = amount - chain.withdraw_fee if fee_type == 1 else amount
-    if received < chain.withdraw_min:
+    fee = ZERO if chain is None else chain.withdraw_fee
+    received = amount - fee if fee_type == 1 else amount
+    if received <= 0 or (chain is not None and received < chain.withdraw_min):
         raise BybitError(WITHDRAW_LIMITS, "Withdraw amount does not satify the lower limit or upper limit")
-    debit = received + chain.withdraw_fee
+    debit = received + fee
     can = withdrawable(account, coin, market, now_ms)
     from_fund = min(debit, can["FUND"]) if "FUND" in sources else ZERO
     from_uta = debit - from_fund if "UTA" in sources else ZERO
@@ -199,12 +245,51 @@ def create(account: Account, market: Market, *, coin: str, chain_name: str, addr
         account.wallet[coin] = account.wallet.get(coin, ZERO) - from_uta
         ledger.record_transfer_out(account, coin, from_uta, now_ms)
     account.fund[coin] = account.fund.get(coin, ZERO) + from_uta - debit
-    withdrawal = Withdrawal(str(next(_ids)), next_seq(), coin, chain, address, received, chain.withdraw_fee,
+    withdrawal = Withdrawal(str(next(_ids)), next_seq(), coin, chain, address, received, fee,
                             now_ms, request_id, from_uta)
     account.asset.withdrawals.append(withdrawal)
     if from_uta:
         Changes(wallet=True).publish(account, market, now_ms)
+    if receiver is not None:
+        _credit(receiver, market, withdrawal, account.uid, now_ms)
     return withdrawal
+
+
+def _check_address(account: Account, coin: str, chain_name: str | None, address: str, tag: str,
+                   receiver: Account | None) -> Chain | None:
+    """The chain of an on-chain withdrawal (``None`` for an internal one), once the address passed."""
+    if tag:
+        raise BybitError(WITHDRAW_NO_TAG, "Do not input memo/tag,please.")
+    if receiver is not None:
+        if receiver.uid == account.uid:
+            raise BybitError(WITHDRAW_TO_ONESELF, "InternalAddressCannotBeYourself")
+        return None
+    chain = None if chain_name is None else find_chain(coin, chain_name)
+    if chain is None:
+        raise BybitError(WITHDRAW_CHAIN_MISMATCH, "Withdraw address chain or destination tag are not equal")
+    if not any(e.chain == chain and e.address == address for e in address_book(account)):
+        raise BybitError(WITHDRAW_NOT_IN_BOOK, "Withdraw only allowed from address book")
+    return chain
+
+
+def unknown_receiver() -> BybitError:
+    """131077: ``forceChain=2`` names a UID that is no account of this exchange."""
+    return BybitError(WITHDRAW_UNKNOWN_RECEIVER, "receive user not exist")
+
+
+@changes_account
+def _credit(receiver: Account, market: Market, withdrawal: Withdrawal, from_uid: int, now_ms: int) -> None:
+    """An internal transfer arrives: in the receiver's deposit account, with an internal deposit record."""
+    to_type, coin, amount = receiver.asset.deposit_account, withdrawal.coin, withdrawal.amount
+    if to_type == "FUND":
+        receiver.fund[coin] = receiver.fund.get(coin, ZERO) + amount
+    else:
+        receiver.wallet[coin] = receiver.wallet.get(coin, ZERO) + amount
+        ledger.record_transfer_in(receiver, coin, amount, now_ms)
+    receiver.asset.internal_deposits.append(InternalDeposit(
+        next(_ids), next_seq(), coin, amount, now_ms, from_uid, withdrawal.tx_id(now_ms), to_type))
+    if to_type == "UNIFIED":
+        Changes(wallet=True).publish(receiver, market, now_ms)
 
 
 def find(account: Account, withdraw_id: str) -> Withdrawal | None:

@@ -144,7 +144,7 @@ def test_withdrawable_amount_shows_both_accounts(session):
     ({"amount": "2.000000001"}, 10001),
     ({"accountType": "EARN"}, 10001),
     ({"accountType": "SPOT"}, 10001),
-    ({"forceChain": 2}, 10001),
+    ({"forceChain": 2, "address": "999"}, 131077),
     ({"requestId": "has-dash"}, 10001),
     ({"coin": "NOPE"}, 10001),
 ])
@@ -164,8 +164,11 @@ def test_the_address_book_is_stable_and_well_formed(session, exchange):
     assert by_chain["ETH"].startswith("0x") and len(by_chain["ETH"]) == 42
     assert by_chain["BTC"].startswith("bc1q")
     assert all(r["coin"] == "baseCoin" for r in rows)
-    assert session.get_withdrawal_address_list(addressType=1)["result"]["rows"] == []
-    other = pybit_session(exchange).get_withdrawal_address_list(chain="TRX")["result"]["rows"][0]["address"]
+    internal = session.get_withdrawal_address_list(addressType=1)["result"]["rows"]
+    demo = pybit_session(exchange)
+    demo_uid = str(demo.get_api_key_information()["result"]["userID"])
+    assert [(r["address"], r["addressType"]) for r in internal] == [(demo_uid, 1)]     # the other local account
+    other = demo.get_withdrawal_address_list(chain="TRX")["result"]["rows"][0]["address"]
     assert other != by_chain["TRX"]                                      # each account its own
     first = session.get_withdrawal_address_list(limit=2)["result"]
     second = session.get_withdrawal_address_list(limit=2, cursor=first["nextPageCursor"])["result"]
@@ -179,3 +182,29 @@ def test_the_vasp_list_and_the_empty_delivery_and_settlement_records(session):
     with pytest.raises(InvalidRequestError) as caught:
         session.get_usdc_contract_settlement(category="spot")
     assert caught.value.status_code == 10001
+
+
+def test_an_internal_transfer_lands_in_the_receivers_deposit_account(session, exchange):
+    demo = pybit_session(exchange)
+    demo_uid = str(demo.get_api_key_information()["result"]["userID"])
+    demo_fund, demo_unified = fund(demo), unified(demo)
+    sent = withdraw(session, "7", forceChain=2, address=demo_uid, chain=None)
+    rows = session.get_withdrawal_records(withdrawType=1)["result"]["rows"]
+    assert (rows[0]["withdrawId"], rows[0]["status"], rows[0]["withdrawFee"], rows[0]["toAddress"]) == (
+        sent, "success", "0", demo_uid)
+    assert sent not in {r["withdrawId"] for r in session.get_withdrawal_records()["result"]["rows"]}   # on chain only
+    assert unified(demo) == demo_unified + 7 and fund(demo) == demo_fund          # its deposit account: UNIFIED
+    got = demo.get_internal_deposit_records()["result"]["rows"][0]
+    assert (got["amount"], got["coin"], got["status"], got["txID"]) == ("7", "USDT", 2, rows[0]["txID"])
+    own_uid = str(session.get_api_key_information()["result"]["userID"])
+    assert got["fromMemberId"] == own_uid
+    demo.set_deposit_account(accountType="FUND")
+    withdraw(session, "3", forceChain=2, address=demo_uid, chain=None)
+    assert fund(demo) == demo_fund + 3 and unified(demo) == demo_unified + 7  # now to FUND
+    assert demo.get_funding_acc_history()["result"]["list"][0]["showBusiTypeEn"] == "Deposit"
+    with pytest.raises(InvalidRequestError) as caught:
+        withdraw(session, "3", forceChain=2, address=own_uid, chain=None)
+    assert caught.value.status_code == 131075
+    with pytest.raises(InvalidRequestError) as caught:
+        session.cancel_withdrawal(id=sent)
+    assert caught.value.status_code == 131099
