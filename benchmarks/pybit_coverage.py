@@ -128,12 +128,16 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_exchange_entity_list": {},
     "get_funding_acc_history": {},
     "get_convert_coin_list": {"accountType": "eb_convert_uta"},
-    "request_a_quote": {"accountType": "eb_convert_uta", "fromCoin": "USDT", "toCoin": "BTC", "requestCoin": "USDT",
-                        "requestAmount": "100"},
+    "request_a_quote": {"accountType": "eb_convert_uta", "fromCoin": "USDT", "toCoin": "SOL", "requestCoin": "USDT",
+                        "requestAmount": "5"},                  # a small balance of SOL, for the calls below
     "confirm_a_quote": {"quoteTxId": "{seen:quoteTxId}"},
     "get_convert_status": {"quoteTxId": "{seen:quoteTxId}", "accountType": "eb_convert_uta"},
     "get_convert_history": {},
     "get_coin_exchange_records": {},
+    "get_small_balance_coins": {"accountType": "eb_convert_uta"},
+    "request_a_quote_small_balance": {"accountType": "eb_convert_uta", "fromCoinList": ["SOL"], "toCoin": "USDC"},
+    "confirm_a_quote_small_balance": {"quoteId": "{seen:quoteId}"},
+    "get_exchange_history_small_balance": {},
     "get_option_delivery_record": {"category": "option"},
     "get_usdc_contract_settlement": {"category": "linear"},
 }

@@ -8,7 +8,8 @@ asset endpoints:
 * ``withdrawals``: every withdrawal, oldest first, and ``internal_deposits``,
   what other local accounts sent to this one (:mod:`.withdrawals`);
 * ``quotes`` and ``converts``: convert quotes by ``quoteTxId``, and the
-  converts done, oldest first (:mod:`.convert`).
+  converts done, oldest first (:mod:`.convert`);
+* ``small_quotes`` and ``small_done``: the same for small balances (:mod:`.small_balance`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .convert import Convert, Quote
+    from .small_balance import SmallQuote
     from .withdrawals import InternalDeposit, Withdrawal
 
 
@@ -29,3 +31,5 @@ class AssetBook:
     internal_deposits: list[InternalDeposit] = field(default_factory=list)
     quotes: dict[str, Quote] = field(default_factory=dict)
     converts: list[Convert] = field(default_factory=list)
+    small_quotes: dict[str, SmallQuote] = field(default_factory=dict)
+    small_done: list[SmallQuote] = field(default_factory=list)

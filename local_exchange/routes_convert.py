@@ -1,6 +1,6 @@
-"""Convert endpoints: the coin list, quotes, confirming them, and the records.
+"""Convert endpoints: the coin list, quotes, confirming them, and the records; and small balances.
 
-The model is :mod:`local_exchange.convert`. Bybit's convert endpoints answer
+The models are :mod:`local_exchange.convert` and :mod:`local_exchange.small_balance`. Bybit's convert endpoints answer
 ``retMsg`` ``"ok"`` (the docs' examples); the older ``/v5/asset/exchange/order-record``
 answers ``"OK"`` and lists the same converts in its own shape.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import clock, convert, envelope
+from . import clock, convert, envelope, small_balance
 from .errors import param_error
 from .numbers import fmt
 from .routes_trade import paginate
@@ -105,3 +105,54 @@ async def order_record(request: web.Request) -> web.Response:
             if (from_coin is None or c.quote.from_coin == from_coin) and (to_coin is None or c.quote.to_coin == to_coin)]
     page, cursor = paginate(rows, lambda c: c.seq, limit, p.str("cursor"))
     return envelope.ok({"orderBody": [c.to_order_record() for c in page], "nextPageCursor": cursor})
+
+
+# ---- small balances ----------------------------------------------------------------------------
+@routes.get("/v5/asset/covert/small-balance-list")
+async def small_balance_list(request: web.Request) -> web.Response:
+    """The unified account's coins worth less than 10 USDT (or ``fromCoin``, small or not)."""
+    p = request[PARAMS]
+    small_balance.only_unified(p.str("accountType", required=True))
+    coins = small_balance.small_coins(request[ACCOUNT], request.app[MARKET], clock.now_ms(), p.str("fromCoin"))
+    return envelope.ok({"smallAssetCoins": [c.to_dict() for c in coins],
+                        "supportToCoins": list(small_balance.TO_COINS)}, message="ok")
+
+
+@routes.post("/v5/asset/covert/get-quote")
+async def small_balance_quote(request: web.Request) -> web.Response:
+    """A 30-second quote for sweeping the listed coins into ``toCoin``."""
+    p = request[PARAMS]
+    small_balance.only_unified(p.str("accountType", required=True))
+    coins = p.raw("fromCoinList")
+    if not isinstance(coins, list) or not all(isinstance(c, str) and c for c in coins):
+        raise param_error("params error: fromCoinList invalid (a list of coins, e.g. [\"XRP\", \"SOL\"])")
+    made = small_balance.quote(request[ACCOUNT], request.app[MARKET], coins, p.str("toCoin", required=True),
+                               clock.now_ms())
+    return envelope.ok(made.to_dict(), message="ok")
+
+
+@routes.post("/v5/asset/covert/small-balance-execute")
+async def small_balance_execute(request: web.Request) -> web.Response:
+    p = request[PARAMS]
+    made = small_balance.execute(request[ACCOUNT], request.app[MARKET], p.str("quoteId", required=True),
+                                 clock.now_ms())
+    return envelope.ok({"quoteId": made.quote_id, "exchangeTxId": made.quote_id,
+                        "submitTime": str(made.done_at), "status": "processing", "msg": ""}, message="ok")
+
+
+@routes.get("/v5/asset/covert/small-balance-history")
+async def small_balance_history(request: web.Request) -> web.Response:
+    """Small-balance conversions, newest first; ``cursor`` is the page number, ``size`` its length."""
+    p = request[PARAMS]
+    kind = p.str("accountType", choices=("eb_convert_uta", "eb_convert_funding"))
+    quote_id = p.str("quoteId")
+    start, end = p.int("startTime", lo=0), p.int("endTime", lo=0)
+    page_no = p.int("cursor", default=1, lo=1)
+    size = p.int("size", default=50, lo=1, hi=100)
+    rows = [q for q in reversed(request[ACCOUNT].asset.small_done)
+            if kind in (None, "eb_convert_uta") and (quote_id is None or q.quote_id == quote_id)
+            and (start is None or (q.done_at or 0) >= start) and (end is None or (q.done_at or 0) <= end)]
+    last = max(1, -(-len(rows) // size))
+    page = rows[(page_no - 1) * size: page_no * size]
+    return envelope.ok({"cursor": str(page_no), "size": str(size), "lastPage": str(last),
+                        "totalCount": str(len(rows)), "records": [q.to_record() for q in page]}, message="ok")

@@ -123,3 +123,58 @@ def test_an_unknown_quote_is_a_timed_out_one(session):
     with pytest.raises(InvalidRequestError) as caught:
         session.confirm_a_quote(quoteTxId="123")
     assert caught.value.status_code == 700008
+
+
+# ---- small balances ----------------------------------------------------------------------------
+def test_small_balances_are_swept_into_one_coin_less_the_fee(session):
+    session.confirm_a_quote(quoteTxId=quote(session, "6", buy="SOL")["quoteTxId"])       # some SOL dust
+    sol = balance(session, "UNIFIED", "SOL")
+    small = session.get_small_balance_coins(accountType="eb_convert_uta")["result"]
+    assert [(c["fromCoin"], D(c["availableBalance"]), c["supportConvert"]) for c in small["smallAssetCoins"]] == [
+        ("SOL", sol, 1)]                                                  # USDT, BTC, ETH are no dust
+    assert small["supportToCoins"] == ["USDT", "USDC"]
+    offer = session.request_a_quote_small_balance(accountType="eb_convert_uta", fromCoinList=["SOL", "BTC"],
+                                                  toCoin="USDC")["result"]
+    coins = {c["fromCoin"]: c for c in offer["result"]["exchangeCoins"]}
+    assert (coins["SOL"]["supportConvert"], coins["BTC"]["supportConvert"]) == (1, 2)
+    gross = (sol * D(coins["SOL"]["exchangeRate"])).quantize(D("1e-8"), rounding="ROUND_DOWN")
+    fee = D(coins["SOL"]["feeInfo"]["amount"])
+    assert fee == (gross * D("0.02")).quantize(D("1e-8"), rounding="ROUND_DOWN") and D(coins["SOL"]["toAmount"]) == gross - fee
+    btc = balance(session, "UNIFIED", "BTC")
+    done = session.confirm_a_quote_small_balance(quoteId=offer["quoteId"])["result"]
+    assert (done["exchangeTxId"], done["status"]) == (offer["quoteId"], "processing")
+    assert balance(session, "UNIFIED", "SOL") == 0 and balance(session, "UNIFIED", "BTC") == btc
+    assert balance(session, "UNIFIED", "USDC") == gross - fee
+    log = session.get_transaction_log()["result"]["list"][:2]
+    assert {(e["type"], e["currency"], e["change"], e["fee"]) for e in log} == {
+        ("CURRENCY_SELL", "SOL", str(-sol), "0"), ("CURRENCY_BUY", "USDC", str(gross - fee), str(fee))}
+    history = session.get_exchange_history_small_balance()["result"]
+    assert (history["totalCount"], history["records"][0]["exchangeTxId"]) == ("1", offer["quoteId"])
+    assert [s["fromCoin"] for s in history["records"][0]["subRecords"]] == ["SOL"]
+    with pytest.raises(InvalidRequestError) as caught:
+        session.confirm_a_quote_small_balance(quoteId=offer["quoteId"])
+    assert caught.value.status_code == 700009
+
+
+def test_a_small_balance_quote_expires_after_30_seconds(session, later):
+    session.confirm_a_quote(quoteTxId=quote(session, "6", buy="XRP")["quoteTxId"])
+    offer = session.request_a_quote_small_balance(accountType="eb_convert_uta", fromCoinList=["XRP"],
+                                                  toCoin="USDT")["result"]
+    later(30_001 + 1_000)
+    with pytest.raises(InvalidRequestError) as caught:
+        session.confirm_a_quote_small_balance(quoteId=offer["quoteId"])
+    assert caught.value.status_code == 700008
+    assert balance(session, "UNIFIED", "XRP") > 0
+
+
+@pytest.mark.parametrize("args, code", [
+    ({"fromCoinList": ["BTC"]}, 700013),                                  # no dust
+    ({"toCoin": "BTC"}, 10001),
+    ({"accountType": "eb_convert_funding"}, 10001),
+    ({"fromCoinList": []}, 10001),
+])
+def test_small_balance_refusals(session, args, code):
+    base = {"accountType": "eb_convert_uta", "fromCoinList": ["XRP"], "toCoin": "USDT"}
+    with pytest.raises(InvalidRequestError) as caught:
+        session.request_a_quote_small_balance(**{**base, **args})
+    assert caught.value.status_code == code
