@@ -127,6 +127,8 @@ CALLS: dict[str, dict[str, Any]] = {
     "cancel_withdrawal": {"id": "{seen:id}"},
     "get_exchange_entity_list": {},
     "get_funding_acc_history": {},
+    "get_asset_overview": {},
+    "get_spot_asset_info": {"accountType": "SPOT"},
     "get_convert_coin_list": {"accountType": "eb_convert_uta"},
     "request_a_quote": {"accountType": "eb_convert_uta", "fromCoin": "USDT", "toCoin": "SOL", "requestCoin": "USDT",
                         "requestAmount": "5"},                  # a small balance of SOL, for the calls below

@@ -1,7 +1,7 @@
-"""Money in and out: deposits, withdrawals, the funding account's history, and the records of deliveries.
+"""Money in and out: deposits, withdrawals, the funding account's history, what the account owns.
 
 The model lives beside it: :mod:`.deposits`, :mod:`.withdrawals`, :mod:`.fund_log`,
-:mod:`.chains` and :mod:`.addresses`. These handlers read the parameters and
+:mod:`.overview`, :mod:`.chains` and :mod:`.addresses`. These handlers read the parameters and
 shape the replies as Bybit's docs show them (``retMsg`` ``"success"`` as in
 the docs' examples of this group).
 
@@ -9,6 +9,8 @@ Deliveries and settlements (``/v5/asset/delivery-record``,
 ``/v5/asset/settlement-record``) are always empty lists, and honestly so: the
 local exchange lists perpetual contracts only (nothing expires, so nothing is
 delivered) and no USDC perpetual (whose sessions are what Bybit settles).
+So is the classic spot wallet of ``/v5/asset/transfer/query-asset-info`` (an
+endpoint Bybit keeps for classic accounts): a unified account has none.
 
 Not served: pybit's ``get_allowed_deposit_coin_info`` calls
 ``/v5/asset/deposit/query-allowed-list``, a path Bybit's current docs no longer
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import clock, deposits, envelope, fund_log, withdrawals
+from . import clock, deposits, envelope, fund_log, overview, withdrawals
 from .chains import CHAINS, chains_of
 from .errors import param_error
 from .numbers import fmt
@@ -256,3 +258,26 @@ async def delivery_record(request: web.Request) -> web.Response:
 async def settlement_record(request: web.Request) -> web.Response:
     """Session settlements of USDC perpetuals: none, the local exchange lists no USDC contract."""
     return envelope.ok(_empty_record_list(request[PARAMS], ("linear",)))
+
+
+# ---- what the account owns ---------------------------------------------------------------------
+@routes.get("/v5/asset/asset-overview")
+async def asset_overview(request: web.Request) -> web.Response:
+    """The funding and unified accounts' coins and their USD value (see :mod:`.overview`)."""
+    p = request[PARAMS]
+    account = request[ACCOUNT]
+    member = p.str("memberId")
+    if member is not None and member != str(account.uid):
+        raise param_error("params error: memberId invalid (the local exchange has no sub-accounts)")
+    p.str("valuationCurrency", choices=("USD",))
+    kind = p.str("accountType", choices=overview.ACCOUNT_TYPES)
+    return envelope.ok(overview.overview(account, request.app[MARKET], clock.now_ms(), kind), message="Success")
+
+
+@routes.get("/v5/asset/transfer/query-asset-info")
+async def spot_asset_info(request: web.Request) -> web.Response:
+    """The classic spot wallet: a unified account has none, so no assets."""
+    p = request[PARAMS]
+    p.str("accountType", required=True, choices=("SPOT",))
+    _coin(p)
+    return envelope.ok({"spot": {"status": "ACCOUNT_STATUS_NORMAL", "assets": []}}, message="success")
