@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+WITHDRAW_MAX = Decimal(1_000_000)
+"""The most one withdrawal may send (``withdrawMax``; ``remainAmount`` of coin-info)."""
+
 
 @dataclass(frozen=True)
 class Chain:
@@ -37,7 +40,7 @@ class Chain:
                 "withdrawFee": str(self.withdraw_fee), "depositMin": "0", "withdrawMin": str(self.withdraw_min),
                 "chain": self.chain, "chainDeposit": "0", "chainWithdraw": "1",
                 "minAccuracy": "8", "withdrawPercentageFee": "0", "contractAddress": "",
-                "safeConfirmNumber": str(self.confirmation), "withdrawMax": "1000000"}
+                "safeConfirmNumber": str(self.confirmation), "withdrawMax": str(WITHDRAW_MAX)}
 
 
 def _c(chain: str, chain_type: str, family: str, fee: str, minimum: str, confirmation: int = 12) -> Chain:

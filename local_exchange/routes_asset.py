@@ -11,7 +11,7 @@ import re
 from aiohttp import web
 
 from . import envelope, transfers
-from .chains import chains_of
+from .chains import WITHDRAW_MAX, chains_of
 from .clock import now_ms
 from .errors import param_error
 from .numbers import ZERO, fmt
@@ -120,6 +120,6 @@ async def coin_info(request: web.Request) -> web.Response:
         coins = [c for c in coins if c == wanted.upper()]
     rows = []
     for coin in coins:
-        rows.append({"name": coin, "coin": coin, "remainAmount": "1000000",
+        rows.append({"name": coin, "coin": coin, "remainAmount": str(WITHDRAW_MAX),
                      "chains": [c.to_dict() for c in chains_of(coin)]})
     return envelope.ok({"rows": rows}, message="success")

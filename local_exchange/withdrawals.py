@@ -42,7 +42,7 @@ records (``/v5/asset/deposit/query-internal-record``). Sending to oneself gets
 
 Chosen where Bybit's docs are silent: withdrawal ids count up from 100001; a
 request over the balance gets 131212 "Insufficient balance" (the transfer
-code); an amount under the chain's ``withdrawMin`` gets 131096; memos/tags are
+code); an amount under the chain's ``withdrawMin`` or over ``withdrawMax`` gets 131096; memos/tags are
 not modelled, so any ``tag`` gets 131081; the ``EARN`` account is refused
 with 10001 (the local exchange has no earn account); an internal deposit's
 ``address`` (Bybit: the sender's email or phone) is the sender's UID.
@@ -69,7 +69,7 @@ from bybit_spec.errors import (
 )
 
 from . import addresses, ledger
-from .chains import CHAINS, Chain, every_chain, find_chain
+from .chains import CHAINS, WITHDRAW_MAX, Chain, every_chain, find_chain
 from .errors import BybitError, param_error
 from .ids import next_seq
 from .matching import Changes, changes_account
@@ -233,7 +233,7 @@ def create(account: Account, market: Market, *, coin: str, chain_name: str | Non
         raise param_error("params error: amount invalid (at most 8 decimals)")
     fee = ZERO if chain is None else chain.withdraw_fee
     received = amount - fee if fee_type == 1 else amount
-    if received <= 0 or (chain is not None and received < chain.withdraw_min):
+    if received <= 0 or (chain is not None and not chain.withdraw_min <= received <= WITHDRAW_MAX):
         raise BybitError(WITHDRAW_LIMITS, "Withdraw amount does not satify the lower limit or upper limit")
     debit = received + fee
     can = withdrawable(account, coin, market, now_ms)

@@ -146,8 +146,8 @@ def test_small_balances_are_swept_into_one_coin_less_the_fee(session):
     assert balance(session, "UNIFIED", "SOL") == 0 and balance(session, "UNIFIED", "BTC") == btc
     assert balance(session, "UNIFIED", "USDC") == gross - fee
     log = session.get_transaction_log()["result"]["list"][:2]
-    assert {(e["type"], e["currency"], e["change"], e["fee"]) for e in log} == {
-        ("CURRENCY_SELL", "SOL", str(-sol), "0"), ("CURRENCY_BUY", "USDC", str(gross - fee), str(fee))}
+    assert {(e["type"], e["currency"], D(e["change"]), D(e["fee"])) for e in log} == {
+        ("CURRENCY_SELL", "SOL", -sol, 0), ("CURRENCY_BUY", "USDC", gross - fee, fee)}
     history = session.get_exchange_history_small_balance()["result"]
     assert (history["totalCount"], history["records"][0]["exchangeTxId"]) == ("1", offer["quoteId"])
     assert [s["fromCoin"] for s in history["records"][0]["subRecords"]] == ["SOL"]

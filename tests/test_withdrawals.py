@@ -140,7 +140,8 @@ def test_withdrawable_amount_shows_both_accounts(session):
     ({"chain": "SOL"}, 131002),                                          # USDT has no SOL chain here
     ({"tag": "123"}, 131081),
     ({"amount": "1"}, 131096),                                           # under withdrawMin (2)
-    ({"amount": "99999999"}, 131212),
+    ({"amount": "999999"}, 131212),
+    ({"amount": "1000001"}, 131096),                                     # over withdrawMax
     ({"amount": "2.000000001"}, 10001),
     ({"accountType": "EARN"}, 10001),
     ({"accountType": "SPOT"}, 10001),
