@@ -29,7 +29,10 @@ STOP_ORDERS_EXCEEDED = 110009     # too many untriggered conditional orders on o
 INSUFFICIENT_FOR_LEVERAGE = 110012
 CROSS_MARGIN_POSITION = 110015         # "The position is in cross margin mode."
 QTY_TRUNCATED = 110017
+SWITCH_WITH_POSITION = 110024     # switch-mode on a symbol that holds a position
 POSITION_MODE_NOT_MODIFIED = 110025
+SWITCH_WITH_OPEN_ORDERS = 110028  # switch-mode on a symbol with open orders
+HEDGE_NOT_SUPPORTED = 110029      # hedge mode on anything but a USDT perpetual
 MARGIN_MODE_NOT_MODIFIED = 110026
 LEVERAGE_NOT_MODIFIED = 110043
 DUPLICATE_ORDER_LINK_ID = 110072
@@ -82,7 +85,10 @@ MESSAGES: dict[int, str] = {
     SIGN_ERROR: "error sign!",
     TOO_MANY_VISITS: "Too many visits!",
     CROSS_MARGIN_POSITION: "The position is in cross margin mode.",
+    SWITCH_WITH_POSITION: "You have an existing position, so the position mode cannot be switched.",
     POSITION_MODE_NOT_MODIFIED: "Position mode has not been modified.",
+    SWITCH_WITH_OPEN_ORDERS: "You have existing open orders, so the position mode cannot be switched.",
+    HEDGE_NOT_SUPPORTED: "Hedge mode is not supported for this symbol.",
     MARGIN_MODE_NOT_MODIFIED: "Cross/isolated margin mode has not been modified.",
     AUTO_ADD_MARGIN_ISOLATED_ONLY: "Only isolated mode can set auto-add-margin",
 }

@@ -24,9 +24,10 @@ Bybit spot. Resting spot orders lock what they may spend (``locked`` in the
 wallet). A spot **Market Buy** ``qty`` is an amount of the *quote* coin
 (``qty="100"`` buys BTC for 100 USDT) unless ``marketUnit="baseCoin"``.
 
-Linear (USDT perpetuals): a fill changes the one-way position (average entry
-price, realised PnL when it shrinks, closes or flips) and pays the fee from the
-USDT wallet balance. An order is refused with 110007 when USDT available balance
+Linear (USDT perpetuals): a fill changes the position its ``positionIdx`` names
+(average entry price, realised PnL when it shrinks, closes or flips; a hedge-mode
+side never flips, see :mod:`local_exchange.position_mode`) and pays the fee from
+the USDT wallet balance. An order is refused with 110007 when USDT available balance
 (equity − position IM − order IM − spot locks) cannot cover its margin + fee.
 
 Only ``spot`` and ``linear`` trade here; ``inverse`` and ``option`` orders get
@@ -67,6 +68,7 @@ from .orders import (
     trading_category,
 )
 from .params import Params
+from .position_mode import indexes
 from .records import UNTRIGGERED, Execution, Order, Position
 from .triggers import FALL, RISE, TRIGGER_BYS, check_room, check_side, current_price, is_due, kind_filter
 
@@ -116,7 +118,7 @@ class Changes:
 
     orders: dict[str, Order] = field(default_factory=dict)
     executions: list[Execution] = field(default_factory=list)
-    positions: dict[str, Position] = field(default_factory=dict)
+    positions: dict[tuple[str, int], Position] = field(default_factory=dict)    # by Position.key
     wallet: bool = False
 
     def publish(self, account: Account, market: Market, now_ms: int) -> None:
@@ -133,10 +135,14 @@ class Changes:
                 inst = market.instrument("linear", pos.symbol)
                 if inst is not None:
                     mark = market.mark_price("linear", pos.symbol, now_ms)
-                    items.append(pos.to_event(inst, mark, account.fees["linear"].taker))
+                    liq = account.liq_price(market, pos, now_ms)
+                    items.append(pos.to_event(inst, mark, account.fees["linear"].taker, liq))
             account.emit("position", items)
         if self.wallet:
             account.emit("wallet", [account.wallet_balance(market, now_ms)])
+
+
+LIQUIDATION_ORDER = "CreateByLiq"      # createType of the orders a liquidation places (liquidation.py)
 
 
 def _insufficient(category: str) -> BybitError:
@@ -191,7 +197,7 @@ def _reduce_cap(account: Account, order: Order) -> Decimal | None:
     """For a reduce-only linear order: the most it may fill (the opposite position size)."""
     if not order.reduce_only or order.category != "linear":
         return None
-    pos = account.positions.get(order.symbol)
+    pos = account.positions.get((order.symbol, order.position_idx))
     size = pos.size if pos else ZERO
     if order.side == "Buy":
         return max(-size, ZERO)
@@ -224,7 +230,7 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
         mark = market.last_price("spot", order.symbol, now_ms)
     else:
         fee, fee_coin = value * rate, inst.settle_coin
-        pos = account.position(order.symbol, now_ms)
+        pos = account.position(order.symbol, now_ms, order.position_idx)
         size_before, entry_before = pos.size, pos.avg_price
         pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
         open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
@@ -236,7 +242,7 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
             closed_pnl.record(account, order, pos, entry_before, price, closed, open_fee, close_fee, next_seq(), now_ms)
         account.wallet[fee_coin] = account.wallet.get(fee_coin, ZERO) + pnl - fee
         order.closed_pnl += pnl
-        changes.positions[pos.symbol] = pos
+        changes.positions[pos.key] = pos
         mark = market.mark_price("linear", order.symbol, now_ms)
     order.cum_qty += qty
     order.cum_value += value
@@ -256,7 +262,8 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
     if order.category == "spot":
         ledger.record_trade(account, execution, inst.base_coin, inst.quote_coin, ZERO)
     else:
-        ledger.record_trade(account, execution, inst.base_coin, inst.settle_coin, pos.size)
+        ledger.record_trade(account, execution, inst.base_coin, inst.settle_coin, pos.size,
+                            "LIQUIDATION" if order.create_type == LIQUIDATION_ORDER else "TRADE")
     changes.executions.append(execution)
     changes.orders[order.order_id] = order
     changes.wallet = True
@@ -265,7 +272,7 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
 
 def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, fee: Decimal,
                        now_ms: int) -> tuple[Decimal, Decimal]:
-    """Move a one-way position by one fill; returns (gross realised PnL, closed size).
+    """Move a position by one fill; returns (gross realised PnL, closed size).
 
     Same direction (or from flat): the average entry price becomes the
     size-weighted mean. Opposite direction: the overlap is closed at ``price``
@@ -305,6 +312,12 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
     pos.updated = now_ms
     pos.seq = next_seq()
     return pnl, closed
+
+
+def _push_position(account: Account, order: Order, now_ms: int, changes: Changes) -> None:
+    """Add the position a linear order acts on to ``changes`` (Bybit pushes it with every order event)."""
+    pos = account.position(order.symbol, now_ms, order.position_idx)
+    changes.positions[pos.key] = pos
 
 
 def _finish(account: Account, order: Order, status: str, now_ms: int, changes: Changes,
@@ -388,8 +401,13 @@ def _take_then_rest(account: Account, market: Market, order: Order, inst: Instru
 
 
 @changes_account
-def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Order:
+def place_order(account: Account, market: Market, p: Params, now_ms: int, create_type: str = "",
+                stop_order_type: str = "") -> Order:
     """``POST /v5/order/create``, in four steps. Returns the order (maybe finished).
+
+    The exchange places orders of its own through here too (a take-profit, a
+    liquidation): ``create_type`` and ``stop_order_type`` say so on the order
+    from its first event on.
 
     Steps 1 to 3 are in :mod:`local_exchange.orders`:
 
@@ -406,6 +424,8 @@ def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     request = read_order_request(account, market, p, now_ms)
     check_order_grid(request)
     order = new_order(request, now_ms)
+    order.create_type = create_type or order.create_type
+    order.stop_order_type = stop_order_type or order.stop_order_type
     if request.trigger is not None:              # a conditional order waits for its trigger
         _arm(account, market, order, request.inst, now_ms)
         return order
@@ -435,7 +455,7 @@ def _book_and_match(account: Account, market: Market, order: Order, inst: Instru
     changes.orders[order.order_id] = order
     _take_then_rest(account, market, order, inst, now_ms, changes)
     if order.category == "linear":               # Bybit pushes the position on every order event
-        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
 
 
@@ -471,7 +491,7 @@ def _check_funds(account: Account, market: Market, order: Order, inst: Instrumen
         filled = sum((q for _, q in plan), ZERO)
         value = sum((p * q for p, q in plan), ZERO)
         est = value / filled if filled else market.last_price("linear", order.symbol, now_ms)
-        pos = account.positions.get(order.symbol)
+        pos = account.positions.get((order.symbol, order.position_idx))
         size = pos.size if pos else ZERO
         opposite = max(-size, ZERO) if order.side == "Buy" else max(size, ZERO)
         opening = max(order.qty - opposite, ZERO)
@@ -504,7 +524,7 @@ def cancel_order(account: Account, market: Market, p: Params, now_ms: int) -> Or
     changes = Changes()
     _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type="CancelByUser")
     if category == "linear":
-        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
     return order
 
@@ -528,7 +548,21 @@ def cancel_all(account: Account, market: Market, p: Params, now_ms: int) -> list
                     cancel_type="CancelAll" if category == "linear" else "CancelByUser")
             done.append(order)
             if category == "linear":
-                changes.positions[order.symbol] = account.position(order.symbol, now_ms)
+                _push_position(account, order, now_ms, changes)
+    changes.publish(account, market, now_ms)
+    return done
+
+
+@changes_account
+def cancel_linear(account: Account, market: Market, now_ms: int, cancel_type: str) -> list[Order]:
+    """Cancel every open linear order (the exchange's own cancel, e.g. before a liquidation)."""
+    changes = Changes()
+    done = []
+    for order in account.open_orders():
+        if order.category == "linear":
+            _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type=cancel_type)
+            _push_position(account, order, now_ms, changes)
+            done.append(order)
     changes.publish(account, market, now_ms)
     return done
 
@@ -593,7 +627,7 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     changes.orders[order.order_id] = order
     _take_then_rest(account, market, order, inst, now_ms, changes)
     if category == "linear":
-        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.wallet = True
     changes.publish(account, market, now_ms)
     return order
@@ -601,7 +635,7 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
 
 @changes_account
 def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> None:
-    """``POST /v5/position/set-leverage`` (one-way mode: buy and sell leverage equal)."""
+    """``POST /v5/position/set-leverage``: buy and sell leverage equal (cross margin); hedge mode sets both sides."""
     category = p.category(("linear", "inverse"))
     if category != "linear":
         raise not_traded(category)
@@ -614,18 +648,22 @@ def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> No
             raise param_error(f"params error: {name} invalid (must be in [1, {fmt(top)}], "
                               "step 0.01)")
     if buy != sell:
-        raise param_error("params error: buyLeverage must equal sellLeverage in one-way mode")
-    pos = account.position(inst.symbol, now_ms)
-    if pos.leverage == buy:
+        raise param_error("params error: buyLeverage must equal sellLeverage in one-way mode and with cross margin")
+    sides = [account.position(inst.symbol, now_ms, idx) for idx in indexes(account, inst)]   # hedge: both
+    if all(pos.leverage == buy for pos in sides):
         raise BybitError(LEVERAGE_NOT_MODIFIED, "leverage not modified")
-    old = pos.leverage
-    pos.leverage = buy
+    old = [pos.leverage for pos in sides]
+    for pos in sides:
+        pos.leverage = buy
     if account.available("USDT", market, now_ms) < 0:
-        pos.leverage = old
+        for pos, lev in zip(sides, old):
+            pos.leverage = lev
         raise BybitError(INSUFFICIENT_FOR_LEVERAGE, "Insufficient available balance.")
-    pos.updated = now_ms
-    pos.seq = next_seq()
-    changes = Changes(positions={pos.symbol: pos}, wallet=True)
+    changes = Changes(wallet=True)
+    for pos in sides:
+        pos.updated = now_ms
+        pos.seq = next_seq()
+        changes.positions[pos.key] = pos
     changes.publish(account, market, now_ms)
 
 
@@ -694,7 +732,7 @@ def _fire(account: Account, market: Market, order: Order, now_ms: int) -> None:
     else:
         _take_then_rest(account, market, order, inst, now_ms, changes)
     if order.category == "linear":
-        changes.positions[order.symbol] = account.position(order.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
     account.touch()
 

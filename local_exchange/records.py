@@ -17,7 +17,7 @@ from .numbers import ONE, ZERO, fmt, fmt_dp, money, price_step
 if TYPE_CHECKING:  # imported for type checkers only
     from .catalog import Instrument
 
-MMR = Decimal("0.005")              # maintenance margin rate used for positionMM / liqPrice
+MMR = Decimal("0.005")              # maintenance margin rate: positionMM, and so liquidation (liquidation.py)
 DEFAULT_LEVERAGE = Decimal(10)
 OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered")   # Bybit's "open status" list
 UNTRIGGERED = "Untriggered"         # a conditional order waiting for its trigger price
@@ -70,6 +70,7 @@ class Order:
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = ""
     sl_trigger_by: str = ""
+    position_idx: int = 0               # 0 one-way; 1 / 2 the Buy / Sell side in hedge mode (position_mode.py)
 
     @property
     def is_open(self) -> bool:
@@ -107,7 +108,7 @@ class Order:
             "qty": qty_text,
             "side": self.side,
             "isLeverage": "0" if self.category == "spot" else "",
-            "positionIdx": 0,
+            "positionIdx": self.position_idx,
             "orderStatus": self.status,
             "createType": self.create_type or (
                 "CreateByStopOrder" if self.stop_order_type == "Stop" and linear else "CreateByUser"),
@@ -239,9 +240,15 @@ class Execution:
 
 @dataclass
 class Position:
-    """A one-way linear position: ``size`` > 0 long, < 0 short, 0 flat."""
+    """A linear position: ``size`` > 0 long, < 0 short, 0 flat.
+
+    ``idx`` is Bybit's ``positionIdx``: 0 for the one position of a symbol in
+    one-way mode; in hedge mode a symbol has two, 1 (the long side, never
+    short) and 2 (the short side, never long).
+    """
 
     symbol: str
+    idx: int = 0
     leverage: Decimal = DEFAULT_LEVERAGE
     size: Decimal = ZERO
     avg_price: Decimal = ZERO
@@ -256,6 +263,11 @@ class Position:
     updated: int = 0
     open_time: int = 0
     seq: int = 0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """How the account files it: ``(symbol, positionIdx)``."""
+        return self.symbol, self.idx
 
     @property
     def side(self) -> str:
@@ -275,26 +287,22 @@ class Position:
         """Profit if closed at ``mark``: ``(mark - avg) x size`` (size negative when short)."""
         return (mark - self.avg_price) * self.size if self.size else ZERO
 
-    def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
-        """The item of ``/v5/position/list``."""
+    def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal,
+                liq: Decimal | None = None) -> dict[str, Any]:
+        """The item of ``/v5/position/list``; ``liq`` is its liquidation price (``Account.liq_price``)."""
         tick = price_step(inst)
         flat = self.size == 0
         size = abs(self.size)
         if flat:
-            liq = bep = ""
+            bep = ""
+        elif self.size > 0:
+            bep = fmt_dp((self.avg_price * (ONE + taker_rate) / (ONE - taker_rate)).quantize(inst.tick_size), tick)
         else:
-            inv = ONE / self.leverage
-            if self.size > 0:
-                liq_d = self.avg_price * (ONE - inv + MMR)
-                bep_d = self.avg_price * (ONE + taker_rate) / (ONE - taker_rate)
-            else:
-                liq_d = self.avg_price * (ONE + inv - MMR)
-                bep_d = self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)
-            liq = fmt_dp(max(liq_d, ZERO).quantize(inst.tick_size), tick)
-            bep = fmt_dp(bep_d.quantize(inst.tick_size), tick)
+            bep = fmt_dp((self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)).quantize(inst.tick_size), tick)
+        liq_text = "" if flat or liq is None else fmt_dp(liq.quantize(inst.tick_size), tick)
         mp_value = size * mark
         return {
-            "positionIdx": 0,
+            "positionIdx": self.idx,
             "riskId": 1,
             "riskLimitValue": "2000000",
             "symbol": self.symbol,
@@ -307,7 +315,7 @@ class Position:
             "leverage": fmt(self.leverage),
             "breakEvenPrice": bep or "0",
             "markPrice": fmt_dp(mark, tick),
-            "liqPrice": liq,
+            "liqPrice": liq_text,
             "bustPrice": "",
             "positionIM": money(self.im),
             "positionIMByMp": money(mp_value / self.leverage),
@@ -337,9 +345,10 @@ class Position:
             "tradeMode": 0,
         }
 
-    def to_event(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
+    def to_event(self, inst: Instrument, mark: Decimal, taker_rate: Decimal,
+                 liq: Decimal | None = None) -> dict[str, Any]:
         """The item of a private WebSocket ``position`` message (``entryPrice`` = REST ``avgPrice``)."""
-        d = self.to_dict(inst, mark, taker_rate)
+        d = self.to_dict(inst, mark, taker_rate, liq)
         d.update(category="linear", entryPrice=d["avgPrice"])
         return d
 

@@ -1,18 +1,19 @@
-"""Position and margin settings of a one-way, cross-margin unified account.
+"""Position and margin settings of a cross-margin unified account.
 
-The local exchange's accounts trade in *one-way* position mode with *cross*
-margin (``account/info`` says ``REGULAR_MARGIN``), and these endpoints answer as
-Bybit answers such an account:
+The local exchange's accounts trade with *cross* margin (``account/info`` says
+``REGULAR_MARGIN``), in one-way or hedge position mode, and these endpoints
+answer as Bybit answers such an account:
 
-* ``position/switch-mode`` to one-way (``mode=0``): 110025 "Position mode has not
-  been modified."; ``position/set-auto-add-margin`` and ``position/add-margin``:
-  110076 and 110015, as Bybit refuses them in cross margin;
+* ``position/switch-mode``: one-way (``mode=0``) or hedge (``mode=3``), per symbol
+  or settle coin (the rules are in :mod:`local_exchange.position_mode`);
+* ``position/set-auto-add-margin`` and ``position/add-margin``: 110076 and 110015,
+  as Bybit refuses them in cross margin;
 * ``account/set-margin-mode`` to ``REGULAR_MARGIN``: 110026 "Cross/isolated margin
   mode has not been modified.".
 
-Switching to hedge mode (``mode=3``), isolated or portfolio margin is refused
-with 10001 and a message that says the local exchange does not simulate it and
-where to try it (testnet): never silently accepted.
+Switching to isolated or portfolio margin is refused with 10001 and a message
+that says the local exchange does not simulate it and where to try it
+(testnet): never silently accepted.
 """
 from __future__ import annotations
 
@@ -23,10 +24,9 @@ from bybit_spec.errors import (
     CROSS_MARGIN_POSITION,
     MARGIN_MODE_NOT_MODIFIED,
     MESSAGES,
-    POSITION_MODE_NOT_MODIFIED,
 )
 
-from . import envelope, tpsl
+from . import envelope, position_mode, tpsl
 from .clock import now_ms
 from .errors import BybitError, param_error
 from .state import ACCOUNT, MARKET, PARAMS
@@ -38,8 +38,8 @@ MARGIN_MODES = ("REGULAR_MARGIN", "ISOLATED_MARGIN", "PORTFOLIO_MARGIN")
 
 def not_simulated(what: str) -> BybitError:
     """10001 for a setting Bybit offers and the local exchange does not simulate."""
-    return param_error(f"{what} is not simulated by the local exchange (its accounts are one-way and cross "
-                       "margin); try it with BYBIT_ENV=testnet")
+    return param_error(f"{what} is not simulated by the local exchange (its accounts use cross margin); "
+                       "try it with BYBIT_ENV=testnet")
 
 
 def _fixed(code: int) -> BybitError:
@@ -64,17 +64,17 @@ async def trading_stop(request: web.Request) -> web.Response:
 
 @routes.post("/v5/position/switch-mode")
 async def switch_mode(request: web.Request) -> web.Response:
-    """``mode`` 0 (one-way, what every account here is) or 3 (hedge: not simulated)."""
+    """``mode`` 0 (one-way) or 3 (hedge) for a ``symbol`` or a settle ``coin`` (see :mod:`.position_mode`)."""
     p = request[PARAMS]
-    p.category(("linear", "inverse"))
-    if p.str("symbol") is None and p.str("coin") is None:
+    category = p.category(("linear", "inverse"))
+    symbol, coin = p.str("symbol"), p.str("coin")
+    if symbol is None and coin is None:
         raise param_error("params error: symbol or coin is required")
     mode = p.int("mode", required=True)
-    if mode not in (0, 3):
+    if mode not in position_mode.MODES:
         raise param_error("params error: mode invalid (0: one-way, 3: hedge)")
-    if mode == 3:
-        raise not_simulated("Hedge mode (mode=3, positionIdx 1 and 2)")
-    raise _fixed(POSITION_MODE_NOT_MODIFIED)
+    position_mode.switch(request[ACCOUNT], request.app[MARKET], category, symbol, coin, mode)
+    return envelope.ok({})
 
 
 @routes.post("/v5/position/set-auto-add-margin")

@@ -1,4 +1,4 @@
-"""Position-mode and margin settings answer as Bybit answers a one-way, cross-margin account."""
+"""Position and margin settings answer as Bybit answers a cross-margin account in one-way mode."""
 from __future__ import annotations
 
 import pytest
@@ -20,7 +20,7 @@ def refusal(call, **params) -> tuple[int, str]:
 
 @pytest.mark.parametrize("method, params, code, words", [
     ("switch_position_mode", {"category": "linear", "symbol": "BTCUSDT", "mode": 0}, 110025, "has not been modified"),
-    ("switch_position_mode", {"category": "linear", "coin": "USDT", "mode": 3}, 10001, "Hedge mode"),
+    ("switch_position_mode", {"category": "inverse", "symbol": "BTCUSD", "mode": 3}, 110029, "Hedge mode is not"),
     ("switch_position_mode", {"category": "linear", "mode": 0}, 10001, "symbol or coin"),
     ("switch_position_mode", {"category": "linear", "symbol": "BTCUSDT", "mode": 1}, 10001, "mode invalid"),
     ("set_auto_add_margin", {"category": "linear", "symbol": "BTCUSDT", "autoAddMargin": 1}, 110076, "Only isolated"),
