@@ -60,13 +60,14 @@ WITHDRAW_LIMITS = 131096            # "Withdraw amount does not satify the lower
 WITHDRAW_NOT_CANCELLABLE = 131099   # "Hot wallet status can cancel the withdraw"
 
 # Convert codes (the docs' "Convert Guideline" and error page)
-CONVERT_PARAMS = 700000             # "params error"
+CONVERT_QUOTE_TYPE = 700002         # "quote fail: not support quote type" (requestCoin other than fromCoin)
 CONVERT_ORDER_NOT_EXISTS = 700004   # "order does not exist"
 CONVERT_INSUFFICIENT = 700005       # "Your available balance is insufficient or wallet does not exist"
 CONVERT_LOW_AMOUNT = 700006         # "Low amount limit"
 CONVERT_LARGE_AMOUNT = 700007       # "Large amount limit"
 CONVERT_EXPIRED = 700008            # "quote fail: price time out"
 CONVERT_QUOTE_USED = 700009         # "quoteTxId has already been used"
+CONVERT_NOT_SUPPORTED = 700013      # "the current coin does not support convert"
 
 # Spot codes (section 4)
 SPOT_INVALID_SYMBOL = 170121

@@ -38,6 +38,7 @@ from bybit_spec.errors import (
     CONVERT_LARGE_AMOUNT,
     CONVERT_LOW_AMOUNT,
     CONVERT_ORDER_NOT_EXISTS,
+    CONVERT_QUOTE_TYPE,
     CONVERT_QUOTE_USED,
 )
 
@@ -160,7 +161,7 @@ def apply_quote(account: Account, market: Market, *, kind: str, from_coin: str, 
     if from_coin == to_coin:
         raise param_error("params error: fromCoin and toCoin must differ")
     if request_coin != from_coin:
-        raise BybitError(700002, "quote fail: not support quote type")
+        raise BybitError(CONVERT_QUOTE_TYPE, "quote fail: not support quote type")
     low, high = limits(account, from_coin, market, now_ms)
     if amount < low:
         raise BybitError(CONVERT_LOW_AMOUNT, "Low amount limit")

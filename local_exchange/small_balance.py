@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from bybit_spec.errors import CONVERT_EXPIRED, CONVERT_INSUFFICIENT, CONVERT_QUOTE_USED
+from bybit_spec.errors import CONVERT_EXPIRED, CONVERT_INSUFFICIENT, CONVERT_NOT_SUPPORTED, CONVERT_QUOTE_USED
 
 from . import ledger
 from .errors import BybitError, param_error
@@ -48,7 +48,6 @@ SMALL_USD = Decimal(10)
 TO_COINS = ("USDT", "USDC")
 FEE_RATE = Decimal("0.02")
 MAX_COINS = 20
-NOT_SUPPORTED = 700013
 _NO_TAX = {"totalAmount": "0", "feeCoin": "", "taxFeeItems": []}
 _ids = itertools.count(1010075157602510000000000000)
 
@@ -158,7 +157,7 @@ def quote(account: Account, market: Market, coins: list[str], to_coin: str, now_
         fee = (gross * FEE_RATE).quantize(EIGHT_DECIMALS, rounding=ROUND_DOWN)
         quoted.append(Coin(name, entry.supported, entry.balance, entry.value, to_coin, rate, gross, fee))
     if not any(c.supported for c in quoted):
-        raise BybitError(NOT_SUPPORTED, "the current coin does not support convert")
+        raise BybitError(CONVERT_NOT_SUPPORTED, "the current coin does not support convert")
     made = SmallQuote(str(next(_ids)), to_coin, quoted, now_ms)
     account.asset.small_quotes[made.quote_id] = made
     return made

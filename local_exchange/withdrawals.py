@@ -34,18 +34,23 @@ accounts of the same local exchange.
 
 Internal transfers (``forceChain=2``, ``address`` a UID of the book): off chain
 (``withdrawType`` 1), free, without a minimum, and done at once (``success``,
-not cancellable).
-The money is credited to the receiver's deposit account (``UNIFIED`` or
+not cancellable). The money is credited to the receiver's deposit account (``UNIFIED`` or
 ``FUND``, see :mod:`.deposits`), which lists it in its internal deposit
 records (``/v5/asset/deposit/query-internal-record``). Sending to oneself gets
 131075, to a UID the exchange does not know 131077.
 
+Where the money shows: the part taken from the unified account is a
+``TRANSFER_OUT`` of its transaction log (and a ``wallet`` push); every
+movement of the funding account is a line of its history (:mod:`.fund_log`).
+
 Chosen where Bybit's docs are silent: withdrawal ids count up from 100001; a
 request over the balance gets 131212 "Insufficient balance" (the transfer
-code); an amount under the chain's ``withdrawMin`` or over ``withdrawMax`` gets 131096; memos/tags are
-not modelled, so any ``tag`` gets 131081; the ``EARN`` account is refused
-with 10001 (the local exchange has no earn account); an internal deposit's
-``address`` (Bybit: the sender's email or phone) is the sender's UID.
+code); an amount under the chain's ``withdrawMin`` or over ``withdrawMax``
+gets 131096; memos/tags are not modelled, so any ``tag`` gets 131081; the
+``EARN`` account is refused with 10001 (the local exchange has no earn
+account); ``timestamp`` is required but not checked against replays (a
+repeated ``requestId`` is: 131082); an internal deposit's ``address`` (Bybit:
+the sender's email or phone) is the sender's UID.
 """
 from __future__ import annotations
 
@@ -84,7 +89,6 @@ SECURITY_CHECK_MS = 60_000
 """How long a withdrawal stays in ``SecurityCheck`` (the only status it can be cancelled in)."""
 PENDING_MS = 120_000
 """How long it then stays ``Pending`` before ``success``."""
-STATUSES = ("SecurityCheck", "Pending", "success", "CancelByUser")
 SOURCES = ("FUND", "UTA")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _ids = itertools.count(100_001)

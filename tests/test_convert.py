@@ -8,16 +8,22 @@ import pytest
 from pybit.exceptions import InvalidRequestError
 from sessions import own_exchange, pybit_session
 
-from local_exchange import clock
+from local_exchange import clock, fund_log
 from local_exchange.convert import QUOTE_MS
+from local_exchange.state import ACCOUNTS
 
 KEY, SECRET = "convert-key", "convert-secret"
 
 
 @pytest.fixture(scope="module")
-def session():
+def exchange():
     with own_exchange((KEY, SECRET)) as running:
-        yield pybit_session(running, KEY, SECRET)
+        yield running
+
+
+@pytest.fixture(scope="module")
+def session(exchange):
+    return pybit_session(exchange, KEY, SECRET)
 
 
 @pytest.fixture
@@ -178,3 +184,11 @@ def test_small_balance_refusals(session, args, code):
     with pytest.raises(InvalidRequestError) as caught:
         session.request_a_quote_small_balance(**{**base, **args})
     assert caught.value.status_code == code
+
+
+def test_after_every_convert_the_log_and_the_history_still_add_up(session, exchange):
+    session.confirm_a_quote(quoteTxId=quote(session, "50", buy="ETH")["quoteTxId"])
+    account = exchange.app[ACCOUNTS].get(KEY)
+    for coin, held in account.wallet.items():                            # the unified account's log
+        assert sum(e.change for e in account.ledger if e.currency == coin) == held, coin
+    assert fund_log.balances(account) == account.fund                      # the funding account's history
