@@ -162,6 +162,8 @@ def apply_quote(account: Account, market: Market, *, kind: str, from_coin: str, 
         raise param_error("params error: fromCoin and toCoin must differ")
     if request_coin != from_coin:
         raise BybitError(CONVERT_QUOTE_TYPE, "quote fail: not support quote type")
+    if amount != amount.quantize(EIGHT_DECIMALS):
+        raise param_error("params error: requestAmount invalid (at most 8 decimals, the coins' accuracyLength)")
     low, high = limits(account, from_coin, market, now_ms)
     if amount < low:
         raise BybitError(CONVERT_LOW_AMOUNT, "Low amount limit")

@@ -113,6 +113,7 @@ def test_the_coin_list_shows_balances_and_limits(session):
     ({"requestAmount": "2000000"}, 700007),
     ({"requestAmount": "900000"}, 700005),                              # more than the wallet holds
     ({"requestCoin": "BTC"}, 700002),
+    ({"requestAmount": "10.000000001"}, 10001),
     ({"toCoin": "USDT"}, 10001),
     ({"accountType": "eb_convert_spot"}, 10001),
     ({"fromCoin": "NOPE", "requestCoin": "NOPE"}, 10001),
