@@ -3,6 +3,11 @@
 The models are :mod:`local_exchange.convert` and :mod:`local_exchange.small_balance`. Bybit's convert endpoints answer
 ``retMsg`` ``"ok"`` (the docs' examples); the older ``/v5/asset/exchange/order-record``
 answers ``"OK"`` and lists the same converts in its own shape.
+
+Not served: the ``/v5/fiat/...`` endpoints (pybit's ``get_fiat_*``,
+``request_a_quote_fiat_convert``, ...) trade crypto against fiat money (KZT,
+EUR, ...) through a regional fiat broker; the local exchange holds no fiat
+and has no broker, so they answer 10017, "served by Bybit".
 """
 from __future__ import annotations
 

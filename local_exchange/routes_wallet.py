@@ -3,7 +3,9 @@
 The model lives beside it: :mod:`.deposits`, :mod:`.withdrawals`, :mod:`.fund_log`,
 :mod:`.overview`, :mod:`.chains` and :mod:`.addresses`. These handlers read the parameters and
 shape the replies as Bybit's docs show them (``retMsg`` ``"success"`` as in
-the docs' examples of this group).
+the docs' examples of this group). Where the docs give no default time window
+(deposit and withdrawal records), the last 30 days are listed, and a window
+may span at most 30 days; the funding history's is 7 days, as its page says.
 
 Deliveries and settlements (``/v5/asset/delivery-record``,
 ``/v5/asset/settlement-record``) are always empty lists, and honestly so: the
