@@ -1,6 +1,7 @@
 """Deposits: the test funds are the deposits, to the account's own stable deposit addresses."""
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal as D
 
 import pytest
@@ -75,3 +76,42 @@ def test_the_deposit_account_is_stored(exchange, session):
 
 def test_no_internal_deposit_reaches_a_fresh_account(session):
     assert session.get_internal_deposit_records()["result"] == {"rows": [], "nextPageCursor": ""}
+
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _base58check_ok(text: str) -> bytes:
+    """The payload of a Base58Check string, after checking its 4-byte checksum."""
+    number = 0
+    for char in text:
+        number = number * 58 + B58.index(char)
+    raw = number.to_bytes(25, "big")
+    assert hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:], text
+    return raw[:-4]
+
+
+def _bech32_ok(text: str) -> str:
+    """The human-readable part of a bech32 string, after checking its checksum (BIP-173)."""
+    hrp, data = text.rsplit("1", 1)
+    check = 1
+    for value in [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + [BECH32.index(c) for c in data]:
+        top = check >> 25
+        check = (check & 0x1FFFFFF) << 5 ^ value
+        for i, g in enumerate((0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)):
+            check ^= g if (top >> i) & 1 else 0
+    assert check == 1, text
+    return hrp
+
+
+def test_addresses_carry_their_chains_checksums(session):
+    def address(coin: str, chain: str) -> str:
+        rows = session.get_master_deposit_address(coin=coin, chainType=chain)["result"]["chains"]
+        return rows[0]["addressDeposit"]
+    assert _base58check_ok(address("USDT", "TRX"))[0] == 0x41                    # Tron
+    assert _base58check_ok(address("DOGE", "DOGE"))[0] == 0x1E                   # Dogecoin
+    assert _bech32_ok(address("BTC", "BTC")) == "bc" and _bech32_ok(address("LTC", "LTC")) == "ltc"
+    assert _bech32_ok(address("ATOM", "ATOM")) == "cosmos"
+    evm = address("ETH", "ETH")
+    assert evm.startswith("0x") and int(evm, 16) >= 0 and len(evm) == 42
