@@ -66,7 +66,8 @@ LINEAR = {"category": "linear", "symbol": "BTCUSDT"}
 DOCS_TYPOS = {"mmrSysUpdateTime": "mmrSysUpdatedTime"}
 
 #: Arguments for the methods whose paths the exchange serves, in the order they run (an order is
-#: placed before it is amended and cancelled). ``"{far_bid}"`` is half the last price, so the order rests.
+#: placed before it is amended and cancelled). ``"{far_bid}"`` is half the last price, so the order rests;
+#: ``"{seen:NAME}"`` is the value of ``NAME`` in an earlier reply's result (or its first row), e.g. an id.
 CALLS: dict[str, dict[str, Any]] = {
     "get_server_time": {},
     "get_kline": {**LINEAR, "interval": "60"},
@@ -169,6 +170,33 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_escrow_sub_members": {},
     "get_friend_referrals": {},
     "sign_agreement": {"categoryV2": 1, "agree": True},
+    "get_master_deposit_address": {"coin": "USDT"},
+    "get_deposit_records": {},
+    "get_internal_deposit_records": {},
+    "set_deposit_account": {"accountType": "UNIFIED"},
+    "get_withdrawal_address_list": {"chain": "TRX"},
+    "get_withdrawable_amount": {"coin": "USDT"},
+    "withdraw": {"coin": "USDT", "chain": "TRX", "address": "{seen:address}", "amount": "3", "timestamp": 0,
+                 "accountType": "FUND"},
+    "get_withdrawal_records": {},
+    "cancel_withdrawal": {"id": "{seen:id}"},
+    "get_exchange_entity_list": {},
+    "get_funding_acc_history": {},
+    "get_asset_overview": {},
+    "get_spot_asset_info": {"accountType": "SPOT"},
+    "get_convert_coin_list": {"accountType": "eb_convert_uta"},
+    "request_a_quote": {"accountType": "eb_convert_uta", "fromCoin": "USDT", "toCoin": "SOL", "requestCoin": "USDT",
+                        "requestAmount": "5"},                  # a small balance of SOL, for the calls below
+    "confirm_a_quote": {"quoteTxId": "{seen:quoteTxId}"},
+    "get_convert_status": {"quoteTxId": "{seen:quoteTxId}", "accountType": "eb_convert_uta"},
+    "get_convert_history": {},
+    "get_coin_exchange_records": {},
+    "get_small_balance_coins": {"accountType": "eb_convert_uta"},
+    "request_a_quote_small_balance": {"accountType": "eb_convert_uta", "fromCoinList": ["SOL"], "toCoin": "USDC"},
+    "confirm_a_quote_small_balance": {"quoteId": "{seen:quoteId}"},
+    "get_exchange_history_small_balance": {},
+    "get_option_delivery_record": {"category": "option"},
+    "get_usdc_contract_settlement": {"category": "linear"},
 }
 
 #: Values later calls need from an earlier reply: method -> (placeholder, key of its ``result``).
@@ -220,6 +248,18 @@ def methods() -> list[tuple[str, str, str]]:
     return found
 
 
+_SEEN = re.compile(r'"\{seen:(\w+)\}"')
+
+
+def _remember(result: Any, seen: dict[str, Any]) -> None:
+    """Keep the plain values of a result, and of its first row, for ``"{seen:NAME}"`` (see :data:`CALLS`)."""
+    if not isinstance(result, dict):
+        return
+    rows = next((result[k] for k in ("list", "rows") if isinstance(result.get(k), list) and result[k]), None)
+    for source in (result, rows[0] if rows and isinstance(rows[0], dict) else {}):
+        seen.update({k: v for k, v in source.items() if isinstance(v, (str, int)) and not isinstance(v, bool)})
+
+
 def missing_keys(path: str, result: Any, docs: dict[str, dict[str, list[str]]]) -> str:
     """What the result lacks of the docs' example ("" if nothing, or no example to compare with)."""
     expected = docs.get(path)
@@ -246,14 +286,17 @@ def run() -> list[Row]:
         listed = methods()
         order = {name: i for i, name in enumerate(CALLS)}
         listed.sort(key=lambda m: (order.get(m[1], len(order)), m[0], m[1]))
-        placeholders = {"far_bid": far_bid}
+        placeholders = {"far_bid": far_bid}          # and what REMEMBER keeps
+        seen: dict[str, Any] = {}                      # for "{seen:NAME}"
         for group, name, path in listed:
             text = json.dumps(CALLS.get(name, {}))
             for placeholder, value in placeholders.items():
                 text = text.replace(f'"{{{placeholder}}}"', json.dumps(value))
+            text = _SEEN.sub(lambda m: json.dumps(seen.get(m.group(1), "")), text)
             kwargs = json.loads(text)
             try:
                 reply = getattr(session, name)(**kwargs)
+                _remember(reply.get("result"), seen)
                 code, why = reply.get("retCode"), missing_keys(path, reply.get("result"), docs)
                 if name in REMEMBER and code == 0:
                     placeholder, key = REMEMBER[name]

@@ -71,6 +71,25 @@ SUB_NOT_NORMAL = 141004                # the sub-account is frozen
 SUB_HAS_ASSETS = 141025
 SUB_CANNOT_AGREE = 141027
 NOT_YOUR_SUB = 500010                  # a UID that is not one of this master's sub-accounts
+# Asset codes: withdrawals (the docs' error page, "Asset")
+WITHDRAW_CHAIN_MISMATCH = 131002    # "Withdraw address chain or destination tag are not equal"
+WITHDRAW_TO_ONESELF = 131075        # "InternalAddressCannotBeYourself"
+WITHDRAW_UNKNOWN_RECEIVER = 131077  # "receive user not exist"
+WITHDRAW_NO_TAG = 131081            # "Do not input memo/tag,please."
+WITHDRAW_REPEATED = 131082          # "Do not repeat the request" (a requestId used before)
+WITHDRAW_NOT_IN_BOOK = 131083       # "Withdraw only allowed from address book"
+WITHDRAW_LIMITS = 131096            # "Withdraw amount does not satify the lower limit or upper limit"
+WITHDRAW_NOT_CANCELLABLE = 131099   # "Hot wallet status can cancel the withdraw"
+
+# Convert codes (the docs' "Convert Guideline" and error page)
+CONVERT_QUOTE_TYPE = 700002         # "quote fail: not support quote type" (requestCoin other than fromCoin)
+CONVERT_ORDER_NOT_EXISTS = 700004   # "order does not exist"
+CONVERT_INSUFFICIENT = 700005       # "Your available balance is insufficient or wallet does not exist"
+CONVERT_LOW_AMOUNT = 700006         # "Low amount limit"
+CONVERT_LARGE_AMOUNT = 700007       # "Large amount limit"
+CONVERT_EXPIRED = 700008            # "quote fail: price time out"
+CONVERT_QUOTE_USED = 700009         # "quoteTxId has already been used"
+CONVERT_NOT_SUPPORTED = 700013      # "the current coin does not support convert"
 
 # Spot codes (section 4)
 SPOT_INVALID_SYMBOL = 170121

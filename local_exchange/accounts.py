@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
 from .account_settings import AccountSettings
+from .asset_book import AssetBook
 from .catalog import price_ceiling
 from .closed_pnl import ClosedPnl
 from .encoding import encode
@@ -104,6 +105,7 @@ class Account:
     transfers: list[Transfer] = field(default_factory=list)         # between FUND and UNIFIED, oldest first
     settings: AccountSettings = field(default_factory=AccountSettings)  # collateral, MMP, DCP, ...
     member: Membership = field(default_factory=Membership)          # master or sub-account? (members.py)
+    asset: AssetBook = field(default_factory=AssetBook)             # deposits, withdrawals, converts
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()

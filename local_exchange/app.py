@@ -339,6 +339,7 @@ def bybit_routes() -> list[web.RouteTableDef]:
     from . import (
         routes_account,
         routes_asset,
+        routes_convert,
         routes_margin,
         routes_market,
         routes_position,
@@ -347,11 +348,12 @@ def bybit_routes() -> list[web.RouteTableDef]:
         routes_trade,
         routes_user,
         routes_uta,
+        routes_wallet,
     )
 
     return [routes_market.routes, routes_trade.routes, routes_account.routes, routes_position.routes,
-            routes_asset.routes, routes_settings.routes, routes_margin.routes, routes_uta.routes,
-            routes_user.routes, routes_sub_assets.routes]
+            routes_asset.routes, routes_wallet.routes, routes_convert.routes, routes_settings.routes,
+            routes_margin.routes, routes_uta.routes, routes_user.routes, routes_sub_assets.routes]
 
 
 def create_app(

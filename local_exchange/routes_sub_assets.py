@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import envelope, members, transfers, universal
+from . import deposits, envelope, members, transfers, universal
+from .chains import chains_of, find_chain
 from .clock import now_ms
 from .errors import param_error
-from .routes_asset import _UUID, coin_chains
+from .routes_asset import _UUID
 from .routes_trade import paginate, time_window
 from .state import ACCOUNT, ACCOUNTS, MARKET, PARAMS
 
@@ -106,18 +107,21 @@ def _listed_coin(request: web.Request, coin: str) -> str:
 
 @routes.get("/v5/asset/deposit/query-sub-member-address")
 async def sub_deposit_address(request: web.Request) -> web.Response:
-    """A sub-account's deposit address on one chain: none, as deposits are not simulated."""
+    """A sub-account's deposit address on one chain: the one its own key gets from ``deposit/query-address``."""
     p = request[PARAMS]
     master = request[ACCOUNT]
     members.master_only(master)
     coin = _listed_coin(request, p.str("coin", required=True))
     chain = p.str("chainType", required=True)
-    members.own_sub(request.app[ACCOUNTS], master, p.str("subMemberId", required=True))
-    listed = dict(coin_chains(coin))
-    if chain not in listed:
-        raise param_error(f"params error: chainType invalid ({coin} chains: {', '.join(listed)})")
-    return envelope.ok({"coin": coin, "chains": {"chainType": listed[chain], "addressDeposit": "", "tagDeposit": "",
-                                                 "chain": chain, "batchReleaseLimit": "-1", "contractAddress": ""}},
+    sub = members.own_sub(request.app[ACCOUNTS], master, p.str("subMemberId", required=True))
+    found = find_chain(coin, chain)
+    if found is None:
+        raise param_error(f"params error: chainType invalid ({coin} chains: "
+                          + ", ".join(c.chain for c in chains_of(coin)) + ")")
+    return envelope.ok({"coin": coin, "chains": {"chainType": found.chain_type,
+                                                 "addressDeposit": deposits.deposit_address(sub, coin, found),
+                                                 "tagDeposit": "", "chain": chain, "batchReleaseLimit": "-1",
+                                                 "contractAddress": ""}},
                        message="success")
 
 
