@@ -10,7 +10,9 @@ pybit's class dialling the local exchange) with the arguments in :data:`STREAMS`
 and waits for the server's answer and then for a first message. A stream
 *delivers* when its first data message arrives; a topic that is quiet by nature
 (nothing happens on it on a calm test account) *answers* when the server
-accepts the subscription. For the private streams an order is placed and
+accepts the subscription; a topic Bybit has dropped (its page is gone from the
+docs: ``liquidation``, the leveraged-token topics) answers with a refusal, as
+Bybit does. For the private streams an order is placed and
 filled over REST, so that order, execution, position and wallet have something
 to say. The table prints how long the first message took against the push
 interval Bybit's docs give for the topic (a figure of this machine and load:
@@ -43,6 +45,7 @@ class Stream:
     args: dict[str, Any] = field(default_factory=dict)
     push: str = ""                # Bybit's push interval for the topic ("" for event-driven topics)
     quiet: bool = False           # nothing need arrive: a subscription the server accepts is the answer
+    gone: bool = False            # dropped from Bybit's docs: refused there too, so a refusal is the answer
 
 
 #: Every ``*_stream`` method of pybit's ``WebSocket`` and how to call it. A method missing here is
@@ -53,13 +56,13 @@ STREAMS: dict[str, Stream] = {
     "trade_stream": Stream("linear", {"symbol": "BTCUSDT"}, "real-time"),
     "ticker_stream": Stream("linear", {"symbol": "BTCUSDT"}, "100ms"),
     "kline_stream": Stream("linear", {"interval": 1, "symbol": "BTCUSDT"}, "1-60s"),
-    "liquidation_stream": Stream("linear", {"symbol": "BTCUSDT"}, "real-time", quiet=True),
+    "liquidation_stream": Stream("linear", {"symbol": "BTCUSDT"}, gone=True),      # now allLiquidation
     "all_liquidation_stream": Stream("linear", {"symbol": "BTCUSDT"}, "500ms"),
     "insurance_pool_stream": Stream("linear", {"contract_group": "USDT"}, "1s"),
     "price_limit_stream": Stream("linear", {"symbol": "BTCUSDT"}, "300ms"),
-    "lt_kline_stream": Stream("spot", {"interval": 1, "symbol": "BTC3LUSDT"}, "1-60s"),
-    "lt_ticker_stream": Stream("spot", {"symbol": "BTC3LUSDT"}, "300ms"),
-    "lt_nav_stream": Stream("spot", {"symbol": "BTC3LUSDT"}, "300ms"),
+    "lt_kline_stream": Stream("spot", {"interval": 1, "symbol": "BTC3LUSDT"}, gone=True),   # leveraged tokens
+    "lt_ticker_stream": Stream("spot", {"symbol": "BTC3LUSDT"}, gone=True),
+    "lt_nav_stream": Stream("spot", {"symbol": "BTC3LUSDT"}, gone=True),
     "system_status_stream": Stream("misc/status", quiet=True),
     "position_stream": Stream("private"),
     "order_stream": Stream("private"),
@@ -82,9 +85,11 @@ class Row:
 
     @property
     def served(self) -> bool:
-        """Delivered, or (a quiet topic) accepted."""
+        """Answered as Bybit would: delivered, or (a quiet topic) accepted, or (a topic Bybit dropped) refused."""
         if self.stream is None:
             return False
+        if self.stream.gone:
+            return self.answer.startswith("refused")
         return self.first_s is not None or (self.stream.quiet and self.answer == "accepted")
 
 
@@ -176,7 +181,8 @@ def report(rows: list[Row]) -> str:
     lines = [f"{'method':26} {'topic':26} {'push':>9} {'first msg':>10}  answer"]
     for r in rows:
         push = r.stream.push if r.stream else ""
-        first = f"{r.first_s:.2f} s" if r.first_s is not None else ("quiet" if r.stream and r.stream.quiet else "-")
+        first = f"{r.first_s:.2f} s" if r.first_s is not None else (
+            "quiet" if r.stream and r.stream.quiet else "dropped" if r.stream and r.stream.gone else "-")
         lines.append(f"{r.method:26} {r.topic:26} {push:>9} {first:>10}  {r.answer}")
     return "\n".join(lines)
 
@@ -186,8 +192,10 @@ def main() -> None:
     print(report(rows))
     served = sum(r.served for r in rows)
     delivered = sum(r.first_s is not None for r in rows)
-    print(f"\n{served} of {len(rows)} pybit WebSocket stream methods are served by the local exchange: "
-          f"{delivered} delivered a first message, {served - delivered} quiet by nature and accepted.")
+    gone = sum(r.served and r.stream is not None and r.stream.gone for r in rows)
+    print(f"\n{served} of {len(rows)} pybit WebSocket stream methods answer as Bybit would: "
+          f"{delivered} delivered a first message, {served - delivered - gone} are quiet by nature and were "
+          f"accepted, {gone} were refused as Bybit refuses a topic it dropped.")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,13 @@ STREAM_PATHS: dict[str, str] = {
 LIQUIDATION_CATEGORIES: tuple[str, ...] = ("linear", "inverse")
 """``allLiquidation`` exists for futures only."""
 
-PRIVATE_TOPICS: tuple[str, ...] = ("order", "execution", "execution.fast", "position", "wallet", "greeks")
-"""All-in-one private topics (no symbol; one subscription covers every category)."""
+PRIVATE_TOPICS: tuple[str, ...] = ("order", "execution", "execution.fast", "position", "wallet", "greeks",
+                                   "spread.order", "spread.execution")
+"""All-in-one private topics (no symbol; one subscription covers every category).
+
+``spread.order`` and ``spread.execution`` carry spread trading (combination
+orders and their legs; Bybit's *Spread Trading* pages).
+"""
 
 PRIVATE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "order": ("spot", "linear", "inverse", "option"),

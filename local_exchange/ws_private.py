@@ -32,8 +32,9 @@ second ``auth`` on the same connection       ``Repeat auth`` (by analogy with th
                                              signed in with the first key)
 ===========================================  =========================================
 
-**Topics.** ``order``, ``execution``, ``execution.fast``, ``position``, ``wallet``
-and ``greeks`` (accepted; options do not trade here, so it stays silent), plus the
+**Topics.** ``order``, ``execution``, ``execution.fast``, ``position``, ``wallet``;
+``greeks``, ``spread.order`` and ``spread.execution`` (accepted; options and spread
+combinations do not trade here, so they stay silent), plus the
 categorised forms ``order.spot``, ``order.linear`` (also ``.inverse``/``.option``),
 ``execution.<category>``, ``execution.fast.<category>`` and
 ``position.<linear|inverse|option>``, which carry only that category's items.
@@ -41,7 +42,7 @@ Subscribing before ``auth`` answers ``success: false`` with ``ret_msg``
 ``"Request not authorized"`` (the text Bybit's V5 stream is reported to send).
 ``dcp.spot``, ``dcp.future`` and ``dcp.option`` are accepted too: they push
 nothing, they guard their product for disconnect-cancel-all (see :mod:`.dcp`).
-Any other topic (a public one such as ``tickers.BTCUSDT``, ``spread.order``)
+Any other topic (a public one such as ``tickers.BTCUSDT``)
 answers ``"error:handler not found,topic:<topic>"``, and a topic this
 connection already has answers
 ``"error:already subscribed,topic:<topic>"``. A request with one bad topic
