@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -54,12 +55,15 @@ BAND = 500                # 0.05 % in millionths
 INTERVAL_MINUTES = FUNDING_MS // MINUTE_MS        # 480 one-minute premiums per funding interval
 INTERVALS_PER_DAY = DAY_MS // FUNDING_MS
 
+INTEREST_RATE = Decimal("0.0001")
+BAND_RATE = Decimal("0.0005")
+
 Quad = tuple[int, int, int, int]      # open, high, low, close (millionths)
 
 
-def funding_from_premium(p: float) -> float:
+def funding_from_premium(p: Decimal) -> Decimal:
     """Bybit's funding formula: ``P + clamp(0.01 % - P, -0.05 %, +0.05 %)`` (rates as fractions)."""
-    return p + min(max(0.0001 - p, -0.0005), 0.0005)
+    return p + min(max(INTEREST_RATE - p, -BAND_RATE), BAND_RATE)
 
 
 class PremiumIndex:
