@@ -42,6 +42,9 @@ Topics and push intervals (websocket.md §4)
     Bybit), checked every second: a snapshot on subscribing, then a delta when
     their balances change (each minute). There is no USDC pool here, so
     ``insurance.USDC`` is accepted and stays silent.
+``adlAlert.{USDT|USDC}``  (linear), ``adlAlert.inverse`` (inverse): every second,
+    each contract's pool balance and ADL thresholds (:mod:`.insurance`; pybit has
+    no method for it, a plain subscribe works). ``adlAlert.USDC`` stays silent.
 ``system.status``  (the ``/v5/public/misc/status`` stream) the list of platform
     maintenances: the local exchange never has one, so one message with an
     empty ``data`` list on subscribing, and nothing after (Bybit gives no push
@@ -69,11 +72,12 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from bybit_spec.orderbook import ORDERBOOK_PUSH_MS
+from bybit_spec.topics import CONTRACT_GROUPS, PRICE_LIMIT_CATEGORIES, RPI_ORDERBOOK_CATEGORIES, SYSTEM_STATUS_TOPIC
 
 from .book import BUCKET_MS, bucket_ids
 from .catalog import Instrument
 from .clock import now_ms
-from .insurance import POOLS, balance, updated_at
+from .insurance import POOLS, adl_item, balance, updated_at
 from .market import KLINE_INTERVALS, Market, fixed
 from .price_limits import price_limit_result
 from .prices import candle_index, candle_start, unit
@@ -81,7 +85,7 @@ from .rpi_book import RPI_LEVELS, rpi_result
 from .ws_common import encode, text_frame
 
 __all__ = ["Feeds", "Feed", "BookFeed", "TradeFeed", "TickerFeed", "KlineFeed", "LiquidationFeed",
-           "RpiBookFeed", "PriceLimitFeed", "InsuranceFeed", "SystemStatusFeed",
+           "RpiBookFeed", "PriceLimitFeed", "InsuranceFeed", "AdlAlertFeed", "SystemStatusFeed",
            "Spec", "parse_topic", "BOOK_DEPTHS", "Subscriber", "liquidations", "liquidation_chance"]
 
 log = logging.getLogger("local_exchange.feeds")
@@ -95,11 +99,12 @@ RPI_PUSH_MS = 100
 PRICE_LIMIT_MS = 300
 INSURANCE_MS = 1000
 STATUS_MS = 60_000
-#: ``insurance.{group}`` per channel: which pools' coins each group covers.
-INSURANCE_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
-    "linear": {"USDT": ("USDT",), "USDC": ("USDC",)},
-    "inverse": {"inverse": tuple(sorted({p.coin for p in POOLS if p.coin not in ("USDT", "USDC")}))},
-}
+
+def _group_coins(group: str) -> tuple[str, ...]:
+    """The pool coins an ``insurance.{group}`` topic covers: ``USDT``, ``USDC``, or every inverse coin."""
+    if group != "inverse":
+        return (group,)
+    return tuple(sorted({p.coin for p in POOLS if p.coin not in ("USDT", "USDC")}))
 LIQUIDATION_MS = 500
 LEVEL1_RESEND_MS = 3000
 MAX_CATCH_UP = 50            # buckets (5 s): further behind than this, a book feed re-sends a snapshot
@@ -137,9 +142,9 @@ def parse_topic(market: Market, category: str, topic: str) -> Spec | None:
     parts = topic.split(".")
     name = parts[0]
     if category == "misc/status":
-        return Spec("system.status", category, topic, "") if topic == "system.status" else None
+        return Spec(SYSTEM_STATUS_TOPIC, category, topic, "") if topic == SYSTEM_STATUS_TOPIC else None
     if name == "orderbook" and len(parts) == 3 and parts[1] == "rpi":
-        if category == "option" or market.instrument(category, parts[2]) is None:
+        if category not in RPI_ORDERBOOK_CATEGORIES or market.instrument(category, parts[2]) is None:
             return None
         return Spec("orderbook.rpi", category, topic, parts[2], depth=RPI_LEVELS)
     if name == "orderbook" and len(parts) == 3:
@@ -166,10 +171,10 @@ def parse_topic(market: Market, category: str, topic: str) -> Spec | None:
         return Spec("tickers", category, topic, symbol) if market.instrument(category, symbol) else None
     if name == "allLiquidation" and category in ("linear", "inverse"):
         return Spec("allLiquidation", category, topic, symbol) if market.instrument(category, symbol) else None
-    if name == "priceLimit" and category != "option":
+    if name == "priceLimit" and category in PRICE_LIMIT_CATEGORIES:
         return Spec("priceLimit", category, topic, symbol) if market.instrument(category, symbol) else None
-    if name == "insurance" and symbol in INSURANCE_GROUPS.get(category, {}):
-        return Spec("insurance", category, topic, symbol)
+    if name in ("insurance", "adlAlert") and symbol in CONTRACT_GROUPS.get(category, ()):
+        return Spec(name, category, topic, symbol)
     return None
 
 
@@ -764,7 +769,7 @@ class InsuranceFeed(Feed):
 
     def __init__(self, market: Market, spec: Spec) -> None:
         super().__init__(market, spec)
-        coins = INSURANCE_GROUPS[spec.category][spec.symbol]
+        coins = _group_coins(spec.symbol)
         self.pools = [p for p in POOLS if p.coin in coins and not p.shared]
         self.sent_balances: dict[str, str] = {}
 
@@ -786,6 +791,38 @@ class InsuranceFeed(Feed):
             self.publish(encode({"topic": self.topic, "type": "delta", "ts": now, "data": changed}))
 
 
+class AdlAlertFeed(Feed):
+    """``adlAlert.{group}``: every second, each contract's pool balance and ADL thresholds (all contracts).
+
+    Numbers are JSON numbers, as in the docs' example (the REST endpoint sends
+    strings); ``mb`` is deprecated and ``""``, as the REST endpoint's ``maxBalance``.
+    """
+
+    interval_ms = INSURANCE_MS
+
+    def __init__(self, market: Market, spec: Spec) -> None:
+        super().__init__(market, spec)
+        coins = _group_coins(spec.symbol)
+        self.symbols = [s for p in POOLS if p.coin in coins for s in p.symbols]
+
+    def _payload(self, now: int) -> bytes:
+        data = []
+        for symbol in self.symbols:
+            item = adl_item(self.market, symbol, now)
+            data.append({"c": item["coin"], "s": symbol, "b": float(item["balance"]), "mb": "",
+                         "i_pr": float(item["insurancePnlRatio"]), "pr": float(item["pnlRatio"]),
+                         "adl_tt": int(item["adlTriggerThreshold"]), "adl_sr": float(item["adlStopRatio"])})
+        return encode({"topic": self.topic, "type": "snapshot", "ts": now, "data": data})
+
+    def welcome(self, sub: Subscriber, now: int) -> None:
+        if self.symbols:
+            sub.push_frame(text_frame(self._payload(now)))
+
+    def tick(self, now: int) -> None:
+        if self.symbols:
+            self.publish(self._payload(now))
+
+
 class SystemStatusFeed(Feed):
     """``system.status``: the platform's maintenances; the local exchange has none, so one empty list."""
 
@@ -803,7 +840,8 @@ class SystemStatusFeed(Feed):
 _KINDS: dict[str, type[Feed]] = {"orderbook": BookFeed, "publicTrade": TradeFeed, "tickers": TickerFeed,
                                  "kline": KlineFeed, "allLiquidation": LiquidationFeed,
                                  "orderbook.rpi": RpiBookFeed, "priceLimit": PriceLimitFeed,
-                                 "insurance": InsuranceFeed, "system.status": SystemStatusFeed}
+                                 "insurance": InsuranceFeed, "adlAlert": AdlAlertFeed,
+                                 SYSTEM_STATUS_TOPIC: SystemStatusFeed}
 
 
 class Feeds:

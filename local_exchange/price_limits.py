@@ -33,13 +33,17 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from .catalog import Instrument
+from .catalog import Instrument, instrument_info
 from .market import Market
 from .numbers import fmt_dp, price_step
 
-FUTURES_X, FUTURES_Y = Decimal("0.01"), Decimal("0.02")
-SPOT_X, SPOT_Y = Decimal("0.05"), Decimal("0.05")
 ALPHA = Decimal(1)
+
+
+def ratios(inst: Instrument) -> tuple[Decimal, Decimal]:
+    """``(priceLimitRatioX, priceLimitRatioY)``, as ``instruments-info`` lists them for ``inst``."""
+    risk = instrument_info(inst)["riskParameters"]
+    return Decimal(risk["priceLimitRatioX"]), Decimal(risk["priceLimitRatioY"])
 
 
 def premium_avg(market: Market, inst: Instrument, now_ms: int, reference: str) -> Decimal:
@@ -59,15 +63,16 @@ def premium_avg(market: Market, inst: Instrument, now_ms: int, reference: str) -
 def limits(market: Market, inst: Instrument, now_ms: int) -> tuple[Decimal, Decimal]:
     """``(buyLmt, sellLmt)`` at ``now_ms``, on the tick grid."""
     index = market.index_price(inst.category, inst.symbol, now_ms)
+    x, y = ratios(inst)
     if inst.category == "spot":
         prem = premium_avg(market, inst, now_ms, "index")
-        buy = min(max(index, index * (1 + SPOT_X) + prem), index * (1 + SPOT_Y))
-        sell = max(min(index, index * (1 - SPOT_X) + prem), index * (1 - SPOT_Y))
+        buy = min(max(index, index * (1 + x) + prem), index * (1 + y))
+        sell = max(min(index, index * (1 - x) + prem), index * (1 - y))
     else:
         mark = market.mark_price(inst.category, inst.symbol, now_ms)
         prem = premium_avg(market, inst, now_ms, "mark")
-        buy = min(mark * (1 + FUTURES_Y), max(index, mark * (1 + FUTURES_X) + ALPHA * max(Decimal(0), prem)))
-        sell = max(mark * (1 - FUTURES_Y), min(index, mark * (1 - FUTURES_X) + ALPHA * min(Decimal(0), prem)))
+        buy = min(mark * (1 + y), max(index, mark * (1 + x) + ALPHA * max(Decimal(0), prem)))
+        sell = max(mark * (1 - y), min(index, mark * (1 - x) + ALPHA * min(Decimal(0), prem)))
     tick = inst.tick_size
     return ((buy / tick).to_integral_value(ROUND_FLOOR) * tick, (sell / tick).to_integral_value(ROUND_CEILING) * tick)
 

@@ -1,4 +1,4 @@
-"""The public topics beside books and trades: RPI book, price limits, insurance pools, system status.
+"""The public topics beside books and trades: RPI book, price limits, insurance pools, ADL alerts, system status.
 
 pybit's own ``WebSocket`` subscribes to each on a running exchange and gets its
 first message (a refused topic would kill pybit's socket); the feeds driven
@@ -16,7 +16,7 @@ from pybit.unified_trading import WebSocket
 from waiting import until
 
 from local_exchange.feeds import InsuranceFeed, RpiBookFeed, parse_topic
-from local_exchange.insurance import POOLS
+from local_exchange.insurance import POOLS, adl_item
 from local_exchange.market import Market
 from local_exchange.rpi_book import rpi_result
 from local_exchange.runner import LocalExchange
@@ -94,6 +94,22 @@ def test_pybit_gets_the_insurance_pools(exchange):
         close(inverse)
 
 
+def test_adl_alert_stream_agrees_with_the_rest_endpoint(exchange):
+    ws = websocket.create_connection(f"ws://127.0.0.1:{exchange.port}/v5/public/inverse", timeout=10)
+    try:
+        ws.send(json.dumps({"op": "subscribe", "req_id": "adl", "args": ["adlAlert.inverse"]}))
+        assert json.loads(ws.recv())["success"] is True
+        message = json.loads(ws.recv())
+    finally:
+        ws.close()
+    assert message["topic"] == "adlAlert.inverse" and message["type"] == "snapshot"
+    assert [d["s"] for d in message["data"]] == ["BTCUSD", "ETHUSD", "XRPUSD"]
+    market = Market(7)
+    rest = adl_item(market, "BTCUSD", message["ts"])
+    btc = message["data"][0]
+    assert btc["c"] == "BTC" and btc["b"] == float(rest["balance"]) and btc["pr"] == float(rest["pnlRatio"])
+
+
 def test_pybit_gets_the_system_status(exchange):
     LocalWebSocket.port = exchange.port
     got, callback = collector()
@@ -109,7 +125,7 @@ def test_pybit_gets_the_system_status(exchange):
 @pytest.mark.parametrize("channel, topic", [
     ("option", "orderbook.rpi.BTCUSDT"), ("option", "priceLimit.BTCUSDT"), ("linear", "insurance.inverse"),
     ("inverse", "insurance.USDT"), ("spot", "insurance.USDT"), ("linear", "priceLimit.NOPEUSDT"),
-    ("linear", "system.status"),
+    ("linear", "system.status"), ("spot", "adlAlert.USDT"), ("linear", "adlAlert.BTC"),
 ])
 def test_topics_on_the_wrong_stream_are_not_found(exchange, channel, topic):
     ws = websocket.create_connection(f"ws://127.0.0.1:{exchange.port}/v5/public/{channel}", timeout=10)
