@@ -97,6 +97,8 @@ def candle_range(inst: Instrument, interval: str, start: int | None, end: int | 
     current = candle_index(interval, now_ms)
     launch = candle_index(interval, inst.launch_ms)
     start_idx = launch
+    if start is not None and start > now_ms:
+        return current + 1, current, current          # nothing has started yet (and no date overflow)
     if start is not None:
         i = candle_index(interval, start)
         if candle_start(interval, i) < start:

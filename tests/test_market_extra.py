@@ -110,6 +110,12 @@ def test_start_alone_returns_limit_candles_from_start(session):
     assert [int(r[0]) for r in rows] == [1_700_010_000_000, 1_700_006_400_000, 1_700_002_800_000]
 
 
+@pytest.mark.parametrize("method", ["get_kline", "get_premium_index_price_kline"])
+def test_a_start_far_in_the_future_finds_no_candle(session, method):
+    got = getattr(session, method)(**LINEAR, interval="M", start=10**20)["result"]
+    assert got["list"] == []
+
+
 def test_premium_index_averages_back_to_the_settled_funding_rate(session):
     settled = session.get_funding_rate_history(**LINEAR, limit=3)["result"]["list"]
     for row in settled[1:]:
