@@ -21,7 +21,7 @@ deterministically with time: it grows about 4 % a year and swings a few
 per cent over a month. Its USD ``value`` is the balance at the coin's index
 price at the moment of the update (USDT at exactly 1 USD, as the accounts
 value it). The same balance shows in both endpoints and on the
-``insurance.{coin}`` stream.
+``insurance.{USDT|inverse}`` and ``adlAlert.{...}`` streams (:mod:`.feeds`).
 
 Where the docs are silent: the invented liquidations of the public
 ``allLiquidation`` stream are not summed into the pools (that would take every
@@ -30,7 +30,8 @@ Bybit answers a filter that matches nothing. ADL thresholds are the constants
 of Bybit's examples (``insurancePnlRatio`` -0.3, ``adlStopRatio`` -0.25,
 ``adlTriggerThreshold`` 10000); ``pnlRatio``, a contract's 8-hour PnL drawdown
 against its pool, is modelled as a small negative number that never reaches
-the trigger: no ADL happens on the local exchange.
+the trigger: no ADL happens on the local exchange. The ADL answer's time is
+``updatedTime`` as in the docs' example (their parameter table says ``updateTime``).
 """
 from __future__ import annotations
 
