@@ -55,6 +55,13 @@ def test_risk_tiers_climb_from_the_instruments_leverage(session, category, symbo
             value * Decimal(high["maintenanceMargin"]) - Decimal(high["mmDeduction"])
 
 
+@pytest.mark.parametrize("symbol", ["BTCUSDT", "DOGEUSDT"])
+def test_a_position_shows_the_first_tier(session, symbol):
+    tier = session.get_risk_limit(category="linear", symbol=symbol)["result"]["list"][0]
+    position = session.get_positions(category="linear", symbol=symbol)["result"]["list"][0]
+    assert (position["riskId"], position["riskLimitValue"]) == (tier["id"], tier["riskLimitValue"])
+
+
 def test_risk_limit_pages_cover_every_symbol_once(session):
     seen: list[str] = []
     cursor = ""
