@@ -112,6 +112,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "set_auto_add_margin": {**LINEAR, "autoAddMargin": 1},
     "add_or_reduce_margin": {**LINEAR, "margin": "10"},
     "set_margin_mode": {"setMarginMode": "REGULAR_MARGIN"},
+    "switch_margin_mode": {**LINEAR, "tradeMode": 1, "buyLeverage": "10", "sellLeverage": "10"},
     "create_internal_transfer": {"transferId": "5b3bc8c5-4ab6-4e0a-9a8f-1d5c1a0a9e01", "coin": "USDT", "amount": "10",
                                  "fromAccountType": "UNIFIED", "toAccountType": "FUND"},
     "get_internal_transfer_records": {},
@@ -134,6 +135,7 @@ CALLS: dict[str, dict[str, Any]] = {
 ACCOUNT_REFUSALS: dict[str, int] = {
     "switch_position_mode": 110025, "set_auto_add_margin": 110076, "add_or_reduce_margin": 110015,
     "set_margin_mode": 110026, "set_trading_stop": 10001,       # "can not set tp/sl/ts for zero position"
+    "switch_margin_mode": 100028,                               # classic accounts only
 }
 
 

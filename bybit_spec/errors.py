@@ -21,19 +21,28 @@ API_KEY_EXPIRED = 33004
 IP_BANNED = 10018
 OP_NOT_FOUND = 10404           # WebSocket Trade: unknown "op"
 
+NOT_FOR_UNIFIED = 100028      # a classic-account endpoint called by a unified account
+
 # Derivatives order codes (section 3)
 ORDER_NOT_EXISTS = 110001
 INSUFFICIENT_AVAILABLE = 110007
 ORDER_COMPLETED = 110008
 STOP_ORDERS_EXCEEDED = 110009     # too many untriggered conditional orders on one symbol
 INSUFFICIENT_FOR_LEVERAGE = 110012
+ADD_MARGIN_INSUFFICIENT = 110014       # add-margin beyond the available balance
 CROSS_MARGIN_POSITION = 110015         # "The position is in cross margin mode."
 QTY_TRUNCATED = 110017
+SWITCH_WITH_POSITION = 110024     # switch-mode on a symbol that holds a position
 POSITION_MODE_NOT_MODIFIED = 110025
+SWITCH_WITH_OPEN_ORDERS = 110028  # switch-mode on a symbol with open orders
+HEDGE_NOT_SUPPORTED = 110029      # hedge mode on anything but a USDT perpetual
+NO_POSITION_FOR_MARGIN = 110033   # add-margin with no open position
 MARGIN_MODE_NOT_MODIFIED = 110026
 LEVERAGE_NOT_MODIFIED = 110043
 DUPLICATE_ORDER_LINK_ID = 110072
+SET_MARGIN_MODE_FAILED = 110073
 AUTO_ADD_MARGIN_ISOLATED_ONLY = 110076
+REDUCE_MARGIN_TOO_MUCH = 110078   # add-margin taking back more than the initial margin allows
 TPSL_NOT_MODIFIED = 34040          # trading-stop with the values already set
 TRIGGER_EXPECT_RISING = 110092    # triggerDirection=1 but triggerPrice <= current price
 TRIGGER_EXPECT_FALLING = 110093   # triggerDirection=2 but triggerPrice >= current price
@@ -62,9 +71,17 @@ MESSAGES: dict[int, str] = {
     INVALID_KEY: "API key is invalid.",
     SIGN_ERROR: "error sign!",
     TOO_MANY_VISITS: "Too many visits!",
+    NOT_FOR_UNIFIED: "The API cannot be accessed by unified account users.",
     CROSS_MARGIN_POSITION: "The position is in cross margin mode.",
+    SWITCH_WITH_POSITION: "You have an existing position, so the position mode cannot be switched.",
     POSITION_MODE_NOT_MODIFIED: "Position mode has not been modified.",
+    SWITCH_WITH_OPEN_ORDERS: "You have existing open orders, so the position mode cannot be switched.",
+    HEDGE_NOT_SUPPORTED: "Hedge mode is not supported for this symbol.",
     MARGIN_MODE_NOT_MODIFIED: "Cross/isolated margin mode has not been modified.",
     AUTO_ADD_MARGIN_ISOLATED_ONLY: "Only isolated mode can set auto-add-margin",
+    ADD_MARGIN_INSUFFICIENT: "Insufficient available balance to add additional margin.",
+    NO_POSITION_FOR_MARGIN: "You can't set margin without an open position",
+    SET_MARGIN_MODE_FAILED: "Set margin mode failed",
+    REDUCE_MARGIN_TOO_MUCH: "Added margin more than max can reduce margin",
 }
 """The fixed ``retMsg`` of a code (the start of it, for 10004, which then quotes what was signed)."""

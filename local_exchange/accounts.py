@@ -14,11 +14,13 @@ it (``wallet-balance``); the pieces it is made of live beside it:
 
 Simplifications (so a learner knows what is *not* imitated):
 
-* only USDT counts as margin for linear positions (no collateral haircuts on
-  BTC/ETH, no borrowing, no liquidation); funding settles every 8 hours
+* only USDT pays for new linear orders (no collateral haircuts on BTC/ETH, no
+  borrowing); the whole wallet counts against liquidation
+  (:mod:`local_exchange.liquidation`); funding settles every 8 hours
   (:mod:`local_exchange.funding`);
-* one-way position mode only (``positionIdx`` 0), cross margin;
-* the maintenance margin rate is a flat 0.5 %, so ``liqPrice`` is a rough guide.
+* cross or isolated margin (:mod:`local_exchange.isolated`); one-way or hedge
+  position mode (:mod:`local_exchange.position_mode`);
+* the maintenance margin rate is a flat 0.5 % of the entry value.
 """
 from __future__ import annotations
 
@@ -29,15 +31,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
+from .catalog import price_ceiling
 from .closed_pnl import ClosedPnl
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
 from .keys import KeySettings
 from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
+from .position_mode import PositionModes
 from .records import (
     DEFAULT_LEVERAGE,
     MMR,
     OPEN_STATUSES,
+    REGULAR_MARGIN,
     Execution,
     FeeRates,
     Order,
@@ -86,7 +91,9 @@ class Account:
     orders: dict[str, Order] = field(default_factory=dict)          # by orderId, oldest first
     link_ids: dict[str, str] = field(default_factory=dict)          # orderLinkId -> orderId
     open_ids: dict[str, None] = field(default_factory=dict)         # ids of resting orders
-    positions: dict[str, Position] = field(default_factory=dict)    # linear, by symbol
+    positions: dict[tuple[str, int], Position] = field(default_factory=dict)  # linear, by (symbol, positionIdx)
+    modes: PositionModes = field(default_factory=PositionModes)     # one-way or hedge, per symbol / coin
+    margin_mode: str = REGULAR_MARGIN                               # or ISOLATED_MARGIN (isolated.py)
     executions: list[Execution] = field(default_factory=list)       # oldest first
     ledger: list[ledger.Entry] = field(default_factory=list)        # the transaction log, oldest first
     closed_pnl: list[ClosedPnl] = field(default_factory=list)       # one per closing order, oldest first
@@ -120,12 +127,18 @@ class Account:
             return self.orders.get(self.link_ids[order_link_id])
         return None
 
-    def position(self, symbol: str, now_ms: int = 0) -> Position:
-        """The linear position of ``symbol`` (created flat on first use)."""
-        pos = self.positions.get(symbol)
+    def position(self, symbol: str, now_ms: int = 0, idx: int = 0) -> Position:
+        """The linear position ``(symbol, idx)`` (created flat on first use; ``idx`` is its positionIdx).
+
+        A new hedge-mode side takes the leverage its other side has: with cross
+        margin the two share one.
+        """
+        pos = self.positions.get((symbol, idx))
         if pos is None:
-            pos = self.positions[symbol] = Position(symbol=symbol, created=now_ms, updated=now_ms,
-                                                    seq=next_seq())
+            twin = self.positions.get((symbol, 3 - idx)) if idx else None
+            pos = self.positions[symbol, idx] = Position(
+                symbol=symbol, idx=idx, leverage=twin.leverage if twin else DEFAULT_LEVERAGE,
+                created=now_ms, updated=now_ms, seq=next_seq())
         return pos
 
     def open_orders(self) -> list[Order]:
@@ -143,15 +156,16 @@ class Account:
         only the part beyond the opposite position counts, valued at the order price
         and divided by the leverage. ``extra`` adds a not-yet-placed order.
         """
-        symbols = {symbol} if symbol else {o.symbol for o in self.open_orders() if o.category == "linear"}
+        keys = {(o.symbol, o.position_idx) for o in self.open_orders() if o.category == "linear"
+                and (symbol is None or o.symbol == symbol)}
         if extra is not None:
-            symbols.add(extra.symbol)
+            keys.add((extra.symbol, extra.position_idx))
         total = ZERO
-        for sym in symbols:
-            orders = [o for o in self.open_orders() if o.category == "linear" and o.symbol == sym]
-            if extra is not None and extra.symbol == sym:
+        for key in keys:
+            orders = [o for o in self.open_orders() if o.category == "linear" and (o.symbol, o.position_idx) == key]
+            if extra is not None and (extra.symbol, extra.position_idx) == key:
                 orders.append(extra)
-            pos = self.positions.get(sym)
+            pos = self.positions.get(key)
             size = pos.size if pos else ZERO
             lev = pos.leverage if pos else DEFAULT_LEVERAGE
             for side, opposite in (("Buy", max(-size, ZERO)), ("Sell", max(size, ZERO))):
@@ -166,8 +180,14 @@ class Account:
                     total += (q - used) * o.price / lev
         return total
 
-    def upl(self, market: Market, now_ms: int) -> Decimal:
-        """Unrealised PnL of all linear positions at the mark price."""
+    def upl(self, market: Market, now_ms: int, cross_only: bool = False) -> Decimal:
+        """Unrealised PnL of all linear positions at the mark price (``cross_only``: of the cross ones).
+
+        An isolated position's profit is not the account's to spend until it is closed.
+        """
+        if cross_only:
+            return sum((p.unrealised(market.mark_price("linear", p.symbol, now_ms))
+                        for p in self.positions.values() if p.size and not p.isolated), ZERO)
         return self._upl(self._marks(market, now_ms))
 
     def _marks(self, market: Market, now_ms: int) -> tuple[Decimal, ...]:
@@ -181,6 +201,37 @@ class Account:
     def position_im(self) -> Decimal:
         return sum((p.im for p in self.positions.values()), ZERO)
 
+    def maintenance_margin(self) -> Decimal:
+        """``totalMaintenanceMargin``: entry value x MMR over the linear positions."""
+        return sum((p.mm for p in self.positions.values()), ZERO)
+
+    def liq_price(self, market: Market, pos: Position, now_ms: int) -> Decimal | None:
+        """Where ``pos`` would be liquidated, all else unchanged; ``None`` if nowhere in the price range.
+
+        The mark price at which the margin balance falls to the maintenance
+        margin (:mod:`local_exchange.liquidation`): ``entry + (MM - others) / size``,
+        ``others`` being the margin balance without this position's PnL. For an
+        isolated position, where its own margin falls to its maintenance margin:
+        ``entry + (MM - margin) / size``.
+        """
+        if pos.size == 0:
+            return None
+        inst = market.instrument("linear", pos.symbol)
+        if inst is None:
+            return None
+        if pos.isolated:        # only its own margin stands behind it
+            liq = pos.avg_price + (pos.mm - pos.margin) / pos.size
+            return liq if ZERO < liq < price_ceiling(inst) else None
+        others = self.margin_balance(market, now_ms) - pos.unrealised(market.mark_price("linear", pos.symbol, now_ms))
+        liq = pos.avg_price + (self.maintenance_margin() - others) / pos.size
+        return liq if ZERO < liq < price_ceiling(inst) else None
+
+    def margin_balance(self, market: Market, now_ms: int) -> Decimal:
+        """``totalMarginBalance``: every coin at its USD price, plus the unrealised PnL."""
+        coins = self._listed_coins(None)
+        prices = (self.coin_price(c, market, now_ms) for c in coins)
+        return sum((self.wallet[c] * price for c, price in zip(coins, prices)), ZERO) + self.upl(market, now_ms)
+
     def available(self, coin: str, market: Market, now_ms: int) -> Decimal:
         """What new orders may still use of ``coin``.
 
@@ -189,7 +240,7 @@ class Account:
         """
         base = self.wallet.get(coin, ZERO) - self.spot_locked(coin)
         if coin == "USDT":
-            base += self.upl(market, now_ms) - self.position_im() - self.order_im(market)
+            base += self.upl(market, now_ms, cross_only=True) - self.position_im() - self.order_im(market)
         return base
 
     def coin_price(self, coin: str, market: Market, now_ms: int) -> Decimal:
@@ -243,7 +294,7 @@ class Account:
         upl = self._upl(marks)
         pos_im = self.position_im()
         ord_im = self.order_im(market)
-        pos_mm = sum((p.value * MMR for p in self.positions.values()), ZERO)
+        pos_mm = self.maintenance_margin()
         cum_real = sum((p.cum_realised for p in self.positions.values()), ZERO)
         total_wallet = ZERO
         total_equity = ZERO
@@ -306,7 +357,7 @@ class Account:
 
     def account_info(self) -> dict[str, Any]:
         """The result of ``/v5/account/info`` (:func:`local_exchange.shapes.account_info`)."""
-        return shapes.account_info(self.created)
+        return shapes.account_info(self.created, self.margin_mode)
 
     def api_key_info(self) -> dict[str, Any]:
         """The result of ``/v5/user/query-api`` (:func:`local_exchange.shapes.api_key_info`)."""
@@ -354,6 +405,7 @@ class Accounts:
     def sweep(self, market: Market, now_ms: int) -> None:
         """Fill every resting limit order whose price the live last price has reached; settle funding."""
         from .funding import settle_funding
+        from .liquidation import check as check_liquidation
         from .matching import sweep_account
         from .tpsl import check_positions
 
@@ -364,5 +416,6 @@ class Accounts:
                 settle_funding(account, market, now_ms)
                 if any(pos.take_profit or pos.stop_loss for pos in account.positions.values()):
                     check_positions(account, market, now_ms)
+                check_liquidation(account, market, now_ms)
             else:
                 account.funded_until = now_ms

@@ -306,6 +306,11 @@ def _fixed(d: Decimal, places: int) -> str:
     return f"{d:.{places}f}"
 
 
+def price_ceiling(inst: Instrument) -> Decimal:
+    """A derivative's ``priceFilter.maxPrice``: no order price (nor liquidation price) lies above it."""
+    return inst.tick_size * 19_999_998 if inst.tick_size < 1 else inst.tick_size * 1_999_999
+
+
 def instrument_info(inst: Instrument) -> dict:
     """The ``instruments-info`` list item for one instrument, shaped per category.
 
@@ -341,7 +346,7 @@ def instrument_info(inst: Instrument) -> dict:
                               "qtyStep": _s(inst.qty_step)},
             "displayName": "",
         }
-    max_price = inst.tick_size * 19_999_998 if inst.tick_size < 1 else inst.tick_size * 1_999_999
+    max_price = price_ceiling(inst)
     return {
         "symbol": inst.symbol, "symbolId": inst.symbol_id, "contractType": inst.contract_type,
         "status": "Trading", "baseCoin": inst.base_coin, "quoteCoin": inst.quote_coin,

@@ -76,7 +76,7 @@ def _settle(account: Account, market: Market, times: list[int], now_ms: int) -> 
             pos.updated = t
             pos.seq = next_seq()
             ledger.record_funding(account, pos.symbol, inst.base_coin, coin, pos.size, mark, rate, amount, t)
-            changes.positions[pos.symbol] = pos
+            changes.positions[pos.key] = pos
             changes.wallet = True
     if changes.positions:
         changes.publish(account, market, now_ms)

@@ -128,16 +128,18 @@ def record_funding(account: Account, symbol: str, base: str, coin: str, size: De
                                 base_coin=base))
 
 
-def record_trade(account: Account, execution: Execution, base: str, quote: str, position_size: Decimal) -> None:
+def record_trade(account: Account, execution: Execution, base: str, quote: str, position_size: Decimal,
+                 kind: str = "TRADE") -> None:
     """The entries of one fill, written after the wallet (and position) took it.
 
     ``base``/``quote`` are the instrument's coins (for linear, ``quote`` is the
-    settle coin); ``position_size`` the signed linear position after the fill.
+    settle coin); ``position_size`` the signed linear position after the fill;
+    ``kind`` the entry's ``type`` (``LIQUIDATION`` for a liquidation's fills).
     """
     e = execution
 
     def entry(coin: str, qty: Decimal, size: Decimal, fee: Decimal, cash_flow: Decimal) -> Entry:
-        return Entry(seq=next_seq(), time=e.time, type="TRADE", currency=coin, category=e.category,
+        return Entry(seq=next_seq(), time=e.time, type=kind, currency=coin, category=e.category,
                      symbol=e.symbol, side=e.side, qty=qty, size=size, trade_price=e.price, fee=fee,
                      fee_rate=e.fee_rate, cash_flow=cash_flow, cash_balance=account.wallet.get(coin, ZERO),
                      trade_id=e.exec_id, order_id=e.order_id, order_link_id=e.order_link_id, base_coin=base)

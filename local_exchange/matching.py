@@ -24,9 +24,10 @@ Bybit spot. Resting spot orders lock what they may spend (``locked`` in the
 wallet). A spot **Market Buy** ``qty`` is an amount of the *quote* coin
 (``qty="100"`` buys BTC for 100 USDT) unless ``marketUnit="baseCoin"``.
 
-Linear (USDT perpetuals): a fill changes the one-way position (average entry
-price, realised PnL when it shrinks, closes or flips) and pays the fee from the
-USDT wallet balance. An order is refused with 110007 when USDT available balance
+Linear (USDT perpetuals): a fill changes the position its ``positionIdx`` names
+(average entry price, realised PnL when it shrinks, closes or flips; a hedge-mode
+side never flips, see :mod:`local_exchange.position_mode`) and pays the fee from
+the USDT wallet balance. An order is refused with 110007 when USDT available balance
 (equity − position IM − order IM − spot locks) cannot cover its margin + fee.
 
 Only ``spot`` and ``linear`` trade here; ``inverse`` and ``option`` orders get
@@ -67,7 +68,8 @@ from .orders import (
     trading_category,
 )
 from .params import Params
-from .records import UNTRIGGERED, Execution, Order, Position
+from .position_mode import indexes
+from .records import ISOLATED_MARGIN, UNTRIGGERED, Execution, Order, Position
 from .triggers import FALL, RISE, TRIGGER_BYS, check_room, check_side, current_price, is_due, kind_filter
 
 if TYPE_CHECKING:  # the account is only annotated here: accounts imports matching (Accounts.sweep)
@@ -116,7 +118,7 @@ class Changes:
 
     orders: dict[str, Order] = field(default_factory=dict)
     executions: list[Execution] = field(default_factory=list)
-    positions: dict[str, Position] = field(default_factory=dict)
+    positions: dict[tuple[str, int], Position] = field(default_factory=dict)    # by Position.key
     wallet: bool = False
 
     def publish(self, account: Account, market: Market, now_ms: int) -> None:
@@ -133,10 +135,14 @@ class Changes:
                 inst = market.instrument("linear", pos.symbol)
                 if inst is not None:
                     mark = market.mark_price("linear", pos.symbol, now_ms)
-                    items.append(pos.to_event(inst, mark, account.fees["linear"].taker))
+                    liq = account.liq_price(market, pos, now_ms)
+                    items.append(pos.to_event(inst, mark, account.fees["linear"].taker, liq))
             account.emit("position", items)
         if self.wallet:
             account.emit("wallet", [account.wallet_balance(market, now_ms)])
+
+
+LIQUIDATION_ORDER = "CreateByLiq"      # createType of the orders a liquidation places (liquidation.py)
 
 
 def _insufficient(category: str) -> BybitError:
@@ -191,7 +197,7 @@ def _reduce_cap(account: Account, order: Order) -> Decimal | None:
     """For a reduce-only linear order: the most it may fill (the opposite position size)."""
     if not order.reduce_only or order.category != "linear":
         return None
-    pos = account.positions.get(order.symbol)
+    pos = account.positions.get((order.symbol, order.position_idx))
     size = pos.size if pos else ZERO
     if order.side == "Buy":
         return max(-size, ZERO)
@@ -224,7 +230,9 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
         mark = market.last_price("spot", order.symbol, now_ms)
     else:
         fee, fee_coin = value * rate, inst.settle_coin
-        pos = account.position(order.symbol, now_ms)
+        pos = account.position(order.symbol, now_ms, order.position_idx)
+        if pos.size == 0:                   # a new holding takes the account's margin mode
+            pos.isolated, pos.margin = account.margin_mode == ISOLATED_MARGIN, ZERO
         size_before, entry_before = pos.size, pos.avg_price
         pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
         open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
@@ -236,7 +244,7 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
             closed_pnl.record(account, order, pos, entry_before, price, closed, open_fee, close_fee, next_seq(), now_ms)
         account.wallet[fee_coin] = account.wallet.get(fee_coin, ZERO) + pnl - fee
         order.closed_pnl += pnl
-        changes.positions[pos.symbol] = pos
+        changes.positions[pos.key] = pos
         mark = market.mark_price("linear", order.symbol, now_ms)
     order.cum_qty += qty
     order.cum_value += value
@@ -256,7 +264,8 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
     if order.category == "spot":
         ledger.record_trade(account, execution, inst.base_coin, inst.quote_coin, ZERO)
     else:
-        ledger.record_trade(account, execution, inst.base_coin, inst.settle_coin, pos.size)
+        ledger.record_trade(account, execution, inst.base_coin, inst.settle_coin, pos.size,
+                            "LIQUIDATION" if order.create_type == LIQUIDATION_ORDER else "TRADE")
     changes.executions.append(execution)
     changes.orders[order.order_id] = order
     changes.wallet = True
@@ -265,12 +274,14 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
 
 def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, fee: Decimal,
                        now_ms: int) -> tuple[Decimal, Decimal]:
-    """Move a one-way position by one fill; returns (gross realised PnL, closed size).
+    """Move a position by one fill; returns (gross realised PnL, closed size).
 
     Same direction (or from flat): the average entry price becomes the
     size-weighted mean. Opposite direction: the overlap is closed at ``price``
     against the average entry (PnL = (price − avg) × closed, sign by side);
     anything beyond the old size opens a new position at ``price`` (a flip).
+    An isolated position's margin grows by the initial margin of what opens
+    and shrinks in proportion to what closes.
     """
     delta = qty if side == "Buy" else -qty
     old = pos.size
@@ -284,17 +295,24 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
         pos.avg_price = ((abs(old) * pos.avg_price + qty * price) / abs(new_size)).quantize(AVG_PLACES)
         pos.size = new_size
         pos.cur_realised -= fee
+        if pos.isolated:
+            pos.margin += qty * price / pos.leverage
     else:
         closed = min(abs(old), qty)
         direction = ONE if old > 0 else -ONE
         pnl = (price - pos.avg_price) * closed * direction
         new_size = old + delta
+        if pos.isolated:
+            pos.margin -= pos.margin * closed / abs(old)
         if new_size == 0:
             pos.avg_price = ZERO
+            pos.margin = ZERO
             pos.take_profit = pos.stop_loss = ZERO       # Bybit clears TP/SL with the position
             pos.cur_realised += pnl - fee
         elif (new_size > 0) != (old > 0):          # flipped: the remainder opens at this price
             pos.avg_price = price
+            if pos.isolated:
+                pos.margin = abs(new_size) * price / pos.leverage
             pos.take_profit = pos.stop_loss = ZERO
             pos.open_time = now_ms
             pos.cur_realised = pnl - fee
@@ -305,6 +323,12 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
     pos.updated = now_ms
     pos.seq = next_seq()
     return pnl, closed
+
+
+def _push_position(account: Account, order: Order, now_ms: int, changes: Changes) -> None:
+    """Add the position a linear order acts on to ``changes`` (Bybit pushes it with every order event)."""
+    pos = account.position(order.symbol, now_ms, order.position_idx)
+    changes.positions[pos.key] = pos
 
 
 def _finish(account: Account, order: Order, status: str, now_ms: int, changes: Changes,
@@ -388,8 +412,13 @@ def _take_then_rest(account: Account, market: Market, order: Order, inst: Instru
 
 
 @changes_account
-def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Order:
+def place_order(account: Account, market: Market, p: Params, now_ms: int, create_type: str = "",
+                stop_order_type: str = "") -> Order:
     """``POST /v5/order/create``, in four steps. Returns the order (maybe finished).
+
+    The exchange places orders of its own through here too (a take-profit, a
+    liquidation): ``create_type`` and ``stop_order_type`` say so on the order
+    from its first event on.
 
     Steps 1 to 3 are in :mod:`local_exchange.orders`:
 
@@ -406,6 +435,8 @@ def place_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     request = read_order_request(account, market, p, now_ms)
     check_order_grid(request)
     order = new_order(request, now_ms)
+    order.create_type = create_type or order.create_type
+    order.stop_order_type = stop_order_type or order.stop_order_type
     if request.trigger is not None:              # a conditional order waits for its trigger
         _arm(account, market, order, request.inst, now_ms)
         return order
@@ -435,7 +466,7 @@ def _book_and_match(account: Account, market: Market, order: Order, inst: Instru
     changes.orders[order.order_id] = order
     _take_then_rest(account, market, order, inst, now_ms, changes)
     if order.category == "linear":               # Bybit pushes the position on every order event
-        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
 
 
@@ -471,7 +502,7 @@ def _check_funds(account: Account, market: Market, order: Order, inst: Instrumen
         filled = sum((q for _, q in plan), ZERO)
         value = sum((p * q for p, q in plan), ZERO)
         est = value / filled if filled else market.last_price("linear", order.symbol, now_ms)
-        pos = account.positions.get(order.symbol)
+        pos = account.positions.get((order.symbol, order.position_idx))
         size = pos.size if pos else ZERO
         opposite = max(-size, ZERO) if order.side == "Buy" else max(size, ZERO)
         opening = max(order.qty - opposite, ZERO)
@@ -504,7 +535,7 @@ def cancel_order(account: Account, market: Market, p: Params, now_ms: int) -> Or
     changes = Changes()
     _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type="CancelByUser")
     if category == "linear":
-        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
     return order
 
@@ -528,7 +559,21 @@ def cancel_all(account: Account, market: Market, p: Params, now_ms: int) -> list
                     cancel_type="CancelAll" if category == "linear" else "CancelByUser")
             done.append(order)
             if category == "linear":
-                changes.positions[order.symbol] = account.position(order.symbol, now_ms)
+                _push_position(account, order, now_ms, changes)
+    changes.publish(account, market, now_ms)
+    return done
+
+
+@changes_account
+def cancel_linear(account: Account, market: Market, now_ms: int, cancel_type: str) -> list[Order]:
+    """Cancel every open linear order (the exchange's own cancel, e.g. before a liquidation)."""
+    changes = Changes()
+    done = []
+    for order in account.open_orders():
+        if order.category == "linear":
+            _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type=cancel_type)
+            _push_position(account, order, now_ms, changes)
+            done.append(order)
     changes.publish(account, market, now_ms)
     return done
 
@@ -593,7 +638,7 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     changes.orders[order.order_id] = order
     _take_then_rest(account, market, order, inst, now_ms, changes)
     if category == "linear":
-        changes.positions[inst.symbol] = account.position(inst.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.wallet = True
     changes.publish(account, market, now_ms)
     return order
@@ -601,7 +646,14 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
 
 @changes_account
 def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> None:
-    """``POST /v5/position/set-leverage`` (one-way mode: buy and sell leverage equal)."""
+    """``POST /v5/position/set-leverage``.
+
+    Buy and sell leverage must be equal, except for a hedge-mode symbol with
+    isolated margin, where ``buyLeverage`` sets the long side (positionIdx 1) and
+    ``sellLeverage`` the short side (2), as Bybit's page says. An isolated
+    position's margin follows its new leverage (more margin for less leverage:
+    110012 if the wallet cannot give it).
+    """
     category = p.category(("linear", "inverse"))
     if category != "linear":
         raise not_traded(category)
@@ -613,19 +665,29 @@ def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> No
         if value < 1 or value > top or not is_multiple(value, Decimal("0.01")):
             raise param_error(f"params error: {name} invalid (must be in [1, {fmt(top)}], "
                               "step 0.01)")
-    if buy != sell:
-        raise param_error("params error: buyLeverage must equal sellLeverage in one-way mode")
-    pos = account.position(inst.symbol, now_ms)
-    if pos.leverage == buy:
+    idxs = indexes(account, inst)
+    apart = idxs == (1, 2) and account.margin_mode == ISOLATED_MARGIN
+    if buy != sell and not apart:
+        raise param_error("params error: buyLeverage must equal sellLeverage, except in hedge mode with "
+                          "isolated margin")
+    sides = [account.position(inst.symbol, now_ms, idx) for idx in idxs]
+    wanted = [sell if idx == 2 else buy for idx in idxs]
+    if all(pos.leverage == lev for pos, lev in zip(sides, wanted)):
         raise BybitError(LEVERAGE_NOT_MODIFIED, "leverage not modified")
-    old = pos.leverage
-    pos.leverage = buy
+    old = [(pos.leverage, pos.margin) for pos in sides]
+    for pos, lev in zip(sides, wanted):
+        pos.leverage = lev
+        if pos.isolated and pos.size:
+            pos.margin = pos.value / lev
     if account.available("USDT", market, now_ms) < 0:
-        pos.leverage = old
+        for pos, (lev, margin) in zip(sides, old):
+            pos.leverage, pos.margin = lev, margin
         raise BybitError(INSUFFICIENT_FOR_LEVERAGE, "Insufficient available balance.")
-    pos.updated = now_ms
-    pos.seq = next_seq()
-    changes = Changes(positions={pos.symbol: pos}, wallet=True)
+    changes = Changes(wallet=True)
+    for pos in sides:
+        pos.updated = now_ms
+        pos.seq = next_seq()
+        changes.positions[pos.key] = pos
     changes.publish(account, market, now_ms)
 
 
@@ -694,7 +756,7 @@ def _fire(account: Account, market: Market, order: Order, now_ms: int) -> None:
     else:
         _take_then_rest(account, market, order, inst, now_ms, changes)
     if order.category == "linear":
-        changes.positions[order.symbol] = account.position(order.symbol, now_ms)
+        _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
     account.touch()
 

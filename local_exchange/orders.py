@@ -29,6 +29,7 @@ from .errors import (
 from .ids import new_order_id, next_seq
 from .numbers import ZERO, fmt, price_step
 from .params import CATEGORIES, Params, missing
+from .position_mode import check_idx, closes
 from .records import Order
 from .triggers import TRIGGER_BYS, Trigger, check_tpsl_side, read_trigger
 from .unsupported import unsupported
@@ -155,6 +156,7 @@ class OrderRequest:
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = "LastPrice"
     sl_trigger_by: str = "LastPrice"
+    position_idx: int = 0
 
 
 def read_order_request(account: Account, market: Market, p: Params, now_ms: int) -> OrderRequest:
@@ -165,6 +167,12 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
     order_type = p.str("orderType", required=True, choices=("Market", "Limit"))
     reduce_only = p.bool("reduceOnly") if category == "linear" else False
     close_on_trigger = p.bool("closeOnTrigger") if category == "linear" else False
+    position_idx = p.int("positionIdx", default=0)
+    if category == "linear":
+        check_idx(account, inst, position_idx)
+        reduce_only = reduce_only or closes(position_idx, side)     # hedge mode: the closing side
+    else:
+        position_idx = 0
     qty = _read_qty(p, inst, reduce_only and close_on_trigger, order_type == "Market")
     tif = p.str("timeInForce", default="GTC", choices=("GTC", "IOC", "FOK", "PostOnly", "RPI"))
     if tif == "RPI":
@@ -172,9 +180,6 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
     link_id = p.str("orderLinkId", default="")
     if link_id and not _LINK_ID.match(link_id):
         raise param_error("params error: orderLinkId invalid (1-36 characters of A-Z a-z 0-9 _ -)")
-    position_idx = p.int("positionIdx", default=0)
-    if category == "linear" and position_idx != 0:
-        raise param_error("position idx not match position mode")
     market_unit = p.str("marketUnit", default="", choices=("baseCoin", "quoteCoin"))
     last = market.last_price(category, inst.symbol, now_ms)
     trigger = read_trigger(p, inst, market, now_ms)
@@ -201,7 +206,8 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
                         qty=_given(qty), price=price, time_in_force=_given(tif), link_id=_given(link_id),
                         reduce_only=reduce_only or close_on_trigger, market_unit=_given(market_unit),
                         last=last, trigger=trigger, close_on_trigger=close_on_trigger,
-                        take_profit=tpsl[0], stop_loss=tpsl[1], tp_trigger_by=tpsl[2], sl_trigger_by=tpsl[3])
+                        take_profit=tpsl[0], stop_loss=tpsl[1], tp_trigger_by=tpsl[2], sl_trigger_by=tpsl[3],
+                        position_idx=position_idx)
 
 
 def _read_attached_tpsl(p: Params, category: str, buy: bool, reduce_only: bool,
@@ -294,7 +300,7 @@ def new_order(request: OrderRequest, now_ms: int) -> Order:
         seq=next_seq(), close_on_trigger=request.close_on_trigger, **_trigger_fields(request.trigger),
         take_profit=request.take_profit, stop_loss=request.stop_loss,
         tp_trigger_by=request.tp_trigger_by if request.take_profit else "",
-        sl_trigger_by=request.sl_trigger_by if request.stop_loss else "")
+        sl_trigger_by=request.sl_trigger_by if request.stop_loss else "", position_idx=request.position_idx)
 
 
 def _trigger_fields(trigger: Trigger | None) -> dict:

@@ -18,8 +18,10 @@ from .risk_limits import tiers
 if TYPE_CHECKING:  # imported for type checkers only
     from .catalog import Instrument
 
-MMR = Decimal("0.005")              # maintenance margin rate used for positionMM / liqPrice
+MMR = Decimal("0.005")              # maintenance margin rate: positionMM, and so liquidation (liquidation.py)
 DEFAULT_LEVERAGE = Decimal(10)
+# An account's margin modes (account/info ``marginMode``): cross, isolated per position (isolated.py), portfolio
+REGULAR_MARGIN, ISOLATED_MARGIN, PORTFOLIO_MARGIN = "REGULAR_MARGIN", "ISOLATED_MARGIN", "PORTFOLIO_MARGIN"
 OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered")   # Bybit's "open status" list
 UNTRIGGERED = "Untriggered"         # a conditional order waiting for its trigger price
 
@@ -71,6 +73,7 @@ class Order:
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = ""
     sl_trigger_by: str = ""
+    position_idx: int = 0               # 0 one-way; 1 / 2 the Buy / Sell side in hedge mode (position_mode.py)
 
     @property
     def is_open(self) -> bool:
@@ -108,7 +111,7 @@ class Order:
             "qty": qty_text,
             "side": self.side,
             "isLeverage": "0" if self.category == "spot" else "",
-            "positionIdx": 0,
+            "positionIdx": self.position_idx,
             "orderStatus": self.status,
             "createType": self.create_type or (
                 "CreateByStopOrder" if self.stop_order_type == "Stop" and linear else "CreateByUser"),
@@ -240,15 +243,24 @@ class Execution:
 
 @dataclass
 class Position:
-    """A one-way linear position: ``size`` > 0 long, < 0 short, 0 flat."""
+    """A linear position: ``size`` > 0 long, < 0 short, 0 flat.
+
+    ``idx`` is Bybit's ``positionIdx``: 0 for the one position of a symbol in
+    one-way mode; in hedge mode a symbol has two, 1 (the long side, never
+    short) and 2 (the short side, never long).
+    """
 
     symbol: str
+    idx: int = 0
     leverage: Decimal = DEFAULT_LEVERAGE
     size: Decimal = ZERO
     avg_price: Decimal = ZERO
     cum_realised: Decimal = ZERO        # Bybit style: closed PnL minus trading fees
     cur_realised: Decimal = ZERO        # the same, for the current holding only
     entry_fees: Decimal = ZERO          # fees paid opening the current holding (see local_exchange.closed_pnl)
+    isolated: bool = False              # opened under isolated margin (local_exchange.isolated)
+    margin: Decimal = ZERO              # isolated: the margin set aside for it (positionIM / positionBalance)
+    auto_add_margin: bool = False       # isolated: top the margin up from the wallet before liquidation
     take_profit: Decimal = ZERO         # Full-mode TP/SL prices, 0 = none (see local_exchange.tpsl)
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = "LastPrice"
@@ -257,6 +269,11 @@ class Position:
     updated: int = 0
     open_time: int = 0
     seq: int = 0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """How the account files it: ``(symbol, positionIdx)``."""
+        return self.symbol, self.idx
 
     @property
     def side(self) -> str:
@@ -269,33 +286,39 @@ class Position:
 
     @property
     def im(self) -> Decimal:
-        """Initial margin: position value divided by leverage."""
-        return self.value / self.leverage
+        """Initial margin: position value divided by leverage; isolated: the margin set aside for it."""
+        return self.margin if self.isolated else self.value / self.leverage
+
+    @property
+    def mm(self) -> Decimal:
+        """Maintenance margin: entry value x :data:`MMR`."""
+        return self.value * MMR
 
     def unrealised(self, mark: Decimal) -> Decimal:
         """Profit if closed at ``mark``: ``(mark - avg) x size`` (size negative when short)."""
         return (mark - self.avg_price) * self.size if self.size else ZERO
 
-    def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
-        """The item of ``/v5/position/list``."""
+    def to_dict(self, inst: Instrument, mark: Decimal, taker_rate: Decimal,
+                liq: Decimal | None = None) -> dict[str, Any]:
+        """The item of ``/v5/position/list``; ``liq`` is its liquidation price (``Account.liq_price``).
+
+        ``bustPrice`` (where the margin is all lost) is shown for an isolated position only.
+        """
         tick = price_step(inst)
         flat = self.size == 0
         size = abs(self.size)
         if flat:
-            liq = bep = ""
+            bep = ""
+        elif self.size > 0:
+            bep = fmt_dp((self.avg_price * (ONE + taker_rate) / (ONE - taker_rate)).quantize(inst.tick_size), tick)
         else:
-            inv = ONE / self.leverage
-            if self.size > 0:
-                liq_d = self.avg_price * (ONE - inv + MMR)
-                bep_d = self.avg_price * (ONE + taker_rate) / (ONE - taker_rate)
-            else:
-                liq_d = self.avg_price * (ONE + inv - MMR)
-                bep_d = self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)
-            liq = fmt_dp(max(liq_d, ZERO).quantize(inst.tick_size), tick)
-            bep = fmt_dp(bep_d.quantize(inst.tick_size), tick)
+            bep = fmt_dp((self.avg_price * (ONE - taker_rate) / (ONE + taker_rate)).quantize(inst.tick_size), tick)
+        liq_text = "" if flat or liq is None else fmt_dp(liq.quantize(inst.tick_size), tick)
+        bust = self.avg_price - self.margin / self.size if self.isolated and not flat else ZERO
+        bust_text = fmt_dp(bust.quantize(inst.tick_size), tick) if bust > 0 else ""
         mp_value = size * mark
         return {
-            "positionIdx": 0,
+            "positionIdx": self.idx,
             "riskId": tiers(inst)[0].id,                            # every position is in tier 1 here
             "riskLimitValue": fmt(tiers(inst)[0].risk_limit_value),
             "symbol": self.symbol,
@@ -303,16 +326,16 @@ class Position:
             "size": fmt_dp(size, inst.qty_step),
             "avgPrice": "0" if flat else fmt(self.avg_price),
             "positionValue": "0" if flat else money(self.value),
-            "autoAddMargin": 0,
+            "autoAddMargin": 1 if self.auto_add_margin else 0,
             "positionStatus": "Normal",
             "leverage": fmt(self.leverage),
             "breakEvenPrice": bep or "0",
             "markPrice": fmt_dp(mark, tick),
-            "liqPrice": liq,
-            "bustPrice": "",
+            "liqPrice": liq_text,
+            "bustPrice": bust_text,
             "positionIM": money(self.im),
-            "positionIMByMp": money(mp_value / self.leverage),
-            "positionMM": money(self.value * MMR),
+            "positionIMByMp": money(self.im if self.isolated else mp_value / self.leverage),
+            "positionMM": money(self.mm),
             "positionMMByMp": money(mp_value * MMR),
             "positionBalance": money(self.im),
             "takeProfit": fmt_dp(self.take_profit, tick) if self.take_profit else "",
@@ -338,9 +361,10 @@ class Position:
             "tradeMode": 0,
         }
 
-    def to_event(self, inst: Instrument, mark: Decimal, taker_rate: Decimal) -> dict[str, Any]:
+    def to_event(self, inst: Instrument, mark: Decimal, taker_rate: Decimal,
+                 liq: Decimal | None = None) -> dict[str, Any]:
         """The item of a private WebSocket ``position`` message (``entryPrice`` = REST ``avgPrice``)."""
-        d = self.to_dict(inst, mark, taker_rate)
+        d = self.to_dict(inst, mark, taker_rate, liq)
         d.update(category="linear", entryPrice=d["avgPrice"])
         return d
 

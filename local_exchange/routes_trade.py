@@ -25,6 +25,7 @@ from .accounts import Account, Execution, Order, Position
 from .clock import now_ms
 from .errors import param_error
 from .params import Params
+from .position_mode import indexes
 from .state import ACCOUNT, MARKET, PARAMS
 from .triggers import kind_filter
 
@@ -206,7 +207,7 @@ async def executions(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------------------------
 @routes.get("/v5/position/list")
 async def positions(request: web.Request) -> web.Response:
-    """Positions: with ``symbol`` its row even when flat; with ``settleCoin`` open ones only."""
+    """Positions: with ``symbol`` its row even when flat (hedge mode: both sides); with ``settleCoin`` open ones only."""
     p, account = _ctx(request)
     category = p.category(("linear", "inverse", "option"))
     market = request.app[MARKET]
@@ -222,17 +223,18 @@ async def positions(request: web.Request) -> web.Response:
             inst = market.instrument(category, symbol)
             if inst is None:
                 raise param_error("params error: symbol invalid")
-            chosen = [account.positions.get(symbol) or Position(symbol=symbol)] \
+            chosen = [account.position(symbol, now, idx) for idx in indexes(account, inst)] \
                 if category == "linear" else [Position(symbol=symbol)]
         else:
             chosen = sorted((pos for pos in account.positions.values() if pos.size != 0
                              and getattr(market.instrument(category, pos.symbol), "settle_coin", None)
-                             == settle), key=lambda pos: pos.symbol) if category == "linear" else []
+                             == settle), key=lambda pos: pos.key) if category == "linear" else []
         taker = account.fees["linear"].taker
         for pos in chosen:
             inst = market.instrument(category, pos.symbol)
             assert inst is not None, "positions exist only on listed instruments"
-            rows.append(pos.to_dict(inst, market.mark_price(category, pos.symbol, now), taker))
+            liq = account.liq_price(market, pos, now) if category == "linear" else None
+            rows.append(pos.to_dict(inst, market.mark_price(category, pos.symbol, now), taker, liq))
     indexed = list(enumerate(rows))
     page, cursor = paginate(indexed, lambda item: -item[0], limit, p.str("cursor"))
     return envelope.ok({"category": category, "list": [row for _, row in page],

@@ -13,11 +13,11 @@ from typing import Any
 from .numbers import iso_utc
 
 
-def account_info(created_ms: int) -> dict[str, Any]:
-    """The result of ``/v5/account/info``: a UTA 2.0 account in regular cross margin."""
+def account_info(created_ms: int, margin_mode: str = "REGULAR_MARGIN") -> dict[str, Any]:
+    """The result of ``/v5/account/info``: a UTA 2.0 account, in cross (``REGULAR_MARGIN``) or isolated margin."""
     return {
         "unifiedMarginStatus": 5,
-        "marginMode": "REGULAR_MARGIN",
+        "marginMode": margin_mode,
         "isMasterTrader": False,
         "spotHedgingStatus": "OFF",
         "updatedTime": str(created_ms),

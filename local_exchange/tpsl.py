@@ -28,6 +28,7 @@ from .ids import next_seq
 from .matching import Changes, changes_account, place_order
 from .numbers import ZERO, fmt
 from .params import Params
+from .position_mode import check_idx
 from .triggers import TRIGGER_BYS, check_tpsl_side, current_price
 from .unsupported import unsupported
 
@@ -49,13 +50,14 @@ def set_trading_stop(account: Account, market: Market, p: Params, now_ms: int) -
     """``/v5/position/trading-stop`` in ``Full`` mode (see the module docstring)."""
     p.category(("linear",))
     symbol = p.str("symbol", required=True)
-    if market.instrument("linear", symbol) is None:
+    inst = market.instrument("linear", symbol)
+    if inst is None:
         raise param_error("params error: symbol invalid")
     if p.str("tpslMode", required=True, choices=("Full", "Partial")) == "Partial":
         raise unsupported("tpslMode", "Partial-mode TP/SL")
-    if p.int("positionIdx", default=0) != 0:
-        raise param_error("position idx not match position mode")
-    pos = account.positions.get(symbol)
+    idx = p.int("positionIdx", default=0)
+    check_idx(account, inst, idx)
+    pos = account.positions.get((symbol, idx))
     if pos is None or pos.size == 0:
         raise param_error("can not set tp/sl/ts for zero position")
     take_profit = p.decimal("takeProfit", positive=False)
@@ -76,7 +78,7 @@ def set_trading_stop(account: Account, market: Market, p: Params, now_ms: int) -
     pos.take_profit, pos.stop_loss, pos.tp_trigger_by, pos.sl_trigger_by = new
     pos.updated = now_ms
     pos.seq = next_seq()
-    Changes(positions={symbol: pos}).publish(account, market, now_ms)
+    Changes(positions={pos.key: pos}).publish(account, market, now_ms)
     return pos
 
 
@@ -103,11 +105,10 @@ def check_positions(account: Account, market: Market, now_ms: int) -> None:
         if kind is None:
             continue
         close = Params({"category": "linear", "symbol": pos.symbol, "side": "Sell" if pos.size > 0 else "Buy",
-                        "orderType": "Market", "qty": fmt(abs(pos.size)), "reduceOnly": True})
+                        "orderType": "Market", "qty": fmt(abs(pos.size)), "reduceOnly": True,
+                        "positionIdx": pos.idx})
         try:
-            order = place_order(account, market, close, now_ms)
+            place_order(account, market, close, now_ms, create_type=f"CreateBy{kind}", stop_order_type=kind)
         except BybitError as error:        # e.g. no book to close against: drop the TP/SL, say why, go on
             log.warning("%s of %s on %s could not close the position: %s", kind, account.uid, pos.symbol, error)
-        else:
-            order.stop_order_type, order.create_type = kind, f"CreateBy{kind}"
         pos.take_profit = pos.stop_loss = ZERO

@@ -135,7 +135,7 @@ def test_accounts_sweep_fills_resting_orders(market):
     assert o.status == "New"
     market.prices["ETHUSDT"] = D("2989.5")
     accounts.sweep(market, NOW + 200)
-    assert o.status == "Filled" and a.positions["ETHUSDT"].avg_price == 2990
+    assert o.status == "Filled" and a.positions["ETHUSDT", 0].avg_price == 2990
     assert a.executions[-1].is_maker and a.executions[-1].fee == D("1495") * D("0.0002")
 
 

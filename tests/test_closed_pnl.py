@@ -49,7 +49,7 @@ def test_a_flip_closes_the_old_side_and_carries_the_new_sides_fee():
     (record,) = account.closed_pnl
     assert record.closed_size == D("0.30")
     assert record.close_fee == (fee * D("0.30") / D("0.50")).quantize(D("1e-12"))
-    pos = account.positions["ETHUSDT"]
+    pos = account.positions["ETHUSDT", 0]
     assert pos.size == D("-0.20") and pos.entry_fees == fee - record.close_fee     # no fee lost or counted twice
 
 

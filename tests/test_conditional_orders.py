@@ -50,7 +50,7 @@ def test_a_rise_trigger_waits_then_fires_as_a_market_order(world):
     sweep_account(account, market, reached - 100)                     # not yet
     assert order.status == "Untriggered"
     sweep_account(account, market, reached)
-    assert order.status == "Filled" and account.positions["BTCUSDT"].size == D("0.010")
+    assert order.status == "Filled" and account.positions["BTCUSDT", 0].size == D("0.010")
     statuses = [s for topic, s in events if topic == "order"]
     assert statuses[:3] == ["Untriggered", "Triggered", "Filled"]
     row = order.to_dict()
@@ -168,4 +168,4 @@ def test_close_on_trigger_with_qty_zero_closes_the_whole_position(account, marke
     place(account, market, **{**LINEAR, "qty": "0.02"})
     o = place(account, market, category="linear", symbol="BTCUSDT", side="Sell", orderType="Market", qty="0",
               reduceOnly=True, closeOnTrigger=True)
-    assert o.status == "Filled" and o.cum_qty == D("0.02") and account.positions["BTCUSDT"].size == 0
+    assert o.status == "Filled" and o.cum_qty == D("0.02") and account.positions["BTCUSDT", 0].size == 0

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from waiting import until
 
 from helpers import connect, stream
 from helpers.connect import ReconnectBackoff
@@ -20,14 +21,6 @@ from local_exchange.state import WS_CONNECTIONS
 OUTAGE_S = 1.5          # how long the exchange stays down: far past pybit's own 0.1 s of retries
 DEADLINE_S = 30.0       # generous bound on every wait for data
 
-
-def _until(predicate, timeout: float = DEADLINE_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.fixture
@@ -60,12 +53,12 @@ def test_stream_resumes_after_the_exchange_restarts_on_the_same_port(exchange):
         assert seen.reached(n=2, timeout=DEADLINE_S)
         port = exchange["ex"].port
         exchange["ex"].stop()
-        assert _until(lambda: not ws.is_connected(), 10)
+        assert until(lambda: not ws.is_connected(), 10)
         before = seen.count
         time.sleep(OUTAGE_S)                              # the outage itself (no data is awaited here)
         exchange["ex"] = LocalExchange(ExchangeConfig(port=port)).start()
-        assert _until(ws.is_connected), "the socket did not reconnect"
-        assert _until(lambda: seen.count >= before + 2), "no tickers after the restart: not resubscribed"
+        assert until(ws.is_connected, DEADLINE_S), "the socket did not reconnect"
+        assert until(lambda: seen.count >= before + 2, DEADLINE_S), "no tickers after the restart: not resubscribed"
         assert ws.exited is False                         # pybit's custom pings run again on the new connection
     finally:
         ws.exit()
@@ -78,12 +71,12 @@ def test_exit_during_backoff_stops_reconnecting(exchange):
     assert seen.reached(n=1, timeout=DEADLINE_S)
     port = exchange["ex"].port
     exchange["ex"].stop()
-    assert _until(lambda: ws._failed_attempts >= 2, 10)   # reconnecting, pausing between attempts
+    assert until(lambda: ws._failed_attempts >= 2, 10)   # reconnecting, pausing between attempts
     closer = threading.Thread(target=ws.exit)
     closer.start()
     closer.join(10)
     assert not closer.is_alive(), "exit() waited for the reconnection"
-    assert _until(lambda: not ws.attempting_connection or ws.exited, 10)
+    assert until(lambda: not ws.attempting_connection or ws.exited, 10)
     attempts = ws._failed_attempts
     exchange["ex"] = LocalExchange(ExchangeConfig(port=port)).start()
     time.sleep(ReconnectBackoff.max_pause_s + 0.5)        # longer than any pause: a live loop would have tried again

@@ -200,7 +200,7 @@ def test_funding_settles_open_positions_at_the_rate_the_history_shows():
     entry = long.ledger[-1]
     assert (entry.type, entry.funding, entry.change, entry.fee_rate, entry.side) == ("SETTLEMENT", paid, paid, rate, "Buy")
     assert short.ledger[-1].fee_rate == -rate and short.ledger[-1].funding == -paid
-    assert long.positions["ETHUSDT"].cum_realised == -long.executions[-1].fee + paid
+    assert long.positions["ETHUSDT", 0].cum_realised == -long.executions[-1].fee + paid
 
     accounts.sweep(market, eight + 10_000)                                # settled once only
     assert sum(1 for e in long.ledger if e.type == "SETTLEMENT") == 1

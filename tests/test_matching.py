@@ -225,7 +225,7 @@ def test_linear_position_open_add_reduce_flip(account, market):
 
     mkt("Buy", "0.5")                         # 0.5 @ 3000.01
     mkt("Buy", "0.5")                         # 0.5 @ 3000.01 (book is static)
-    pos = account.positions["ETHUSDT"]
+    pos = account.positions["ETHUSDT", 0]
     assert pos.size == 1 and pos.avg_price == D("3000.01")
     market.prices["ETHUSDT"] = D("3100")
     s = mkt("Sell", "0.4")                    # closes 0.4 @ 3099.99
@@ -281,7 +281,7 @@ def test_reduce_only_is_trimmed_to_position(account, market):
     order(account, market, category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.3")
     r = order(account, market, category="linear", symbol="BTCUSDT", side="Sell", orderType="Market",
               qty="1", reduceOnly=True)
-    assert r.qty == D("0.3") and r.status == "Filled" and account.positions["BTCUSDT"].size == 0
+    assert r.qty == D("0.3") and r.status == "Filled" and account.positions["BTCUSDT", 0].size == 0
 
 
 def test_cancel_amend_and_leverage(account, market):
@@ -303,7 +303,7 @@ def test_cancel_amend_and_leverage(account, market):
     assert code_of(cancel_all, account, market, Params({"category": "linear"}), NOW) == 10001
     lev = dict(lin, buyLeverage="5", sellLeverage="5")
     set_leverage(account, market, Params(lev), NOW)
-    assert account.positions["BTCUSDT"].leverage == 5
+    assert account.positions["BTCUSDT", 0].leverage == 5
     assert code_of(set_leverage, account, market, Params(lev), NOW) == 110043
     assert code_of(set_leverage, account, market, Params(dict(lin, buyLeverage="101", sellLeverage="101")), NOW) == 10001
     assert code_of(set_leverage, account, market, Params(dict(lin, buyLeverage="0.5", sellLeverage="0.5")), NOW) == 10001
@@ -391,7 +391,7 @@ def test_random_session_reconciles(seed, market):
                 elif size + d == 0:
                     avg = Fraction(0)
             size += d
-        pos = account.positions.get(sym)
+        pos = account.positions.get((sym, 0))
         assert (pos.size if pos else 0) == size
         if pos and pos.size:
             assert abs(Fraction(pos.avg_price) - avg) < Fraction(1, 10**9)   # stored to 10 decimals

@@ -10,24 +10,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
+from waiting import until
 
 from helpers import connect, stream
 
 WAIT_S = 10.0        # generous: a slow machine may need it; a passing run ends long before
 
-
-def _eventually(condition: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def _records(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
@@ -44,7 +35,7 @@ def test_a_refused_topic_is_named_and_the_next_subscribe_on_that_socket_works(ca
         ws.orderbook_stream(depth=25, symbol="BTCUSDT", callback=got.put)    # linear serves 1, 50, 200, 1000
         ws.ticker_stream(symbol="BTCUSDT", callback=got.put)                 # hung forever in plain pybit
         assert got.get(timeout=WAIT_S)["topic"] == "tickers.BTCUSDT"
-        assert _eventually(lambda: "orderbook.25.BTCUSDT" in ws.refused_topics)
+        assert until(lambda: "orderbook.25.BTCUSDT" in ws.refused_topics)
         expected = "the server refused topic orderbook.25.BTCUSDT: error:handler not found,topic:orderbook.25.BTCUSDT"
         assert _records(caplog, expected) == [expected]
         assert ws.is_connected() and ws.closed_because is None
@@ -110,7 +101,7 @@ def test_a_raising_callback_function_that_closes_the_socket_is_named_by_the_next
     ws = connect.websocket("linear", callback_function=everything)
     try:
         ws.ticker_stream(symbol="BTCUSDT", callback=print)
-        assert _eventually(lambda: ws.closed_because is not None)
+        assert until(lambda: ws.closed_because is not None)
         cause = f"your callback raised KeyError at {__file__}:"
         assert ws.closed_because is not None and ws.closed_because.startswith(cause)
         assert ws.closed_because.endswith(": the socket was closed; create a new one")

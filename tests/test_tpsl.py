@@ -48,11 +48,11 @@ def test_a_reached_price_closes_the_whole_position(world, up, name):
     market, accounts, account = world
     price, reached = first_move(market, up)
     stop(account, market, **{name: str(price)})
-    assert account.positions["BTCUSDT"].to_dict(market.instrument("linear", "BTCUSDT"), price, D("0"))[name] != ""
+    assert account.positions["BTCUSDT", 0].to_dict(market.instrument("linear", "BTCUSDT"), price, D("0"))[name] != ""
     accounts.sweep(market, reached - 100)
-    assert account.positions["BTCUSDT"].size == D("0.010")                 # not yet
+    assert account.positions["BTCUSDT", 0].size == D("0.010")                 # not yet
     accounts.sweep(market, reached)
-    pos = account.positions["BTCUSDT"]
+    pos = account.positions["BTCUSDT", 0]
     assert pos.size == 0 and pos.take_profit == pos.stop_loss == 0
     closing = list(account.orders.values())[-1]
     kind = "TakeProfit" if up else "StopLoss"
@@ -82,7 +82,7 @@ def test_nothing_to_protect_or_nothing_changed(world):
         stop(account, market, takeProfit=str(last + 500))
     assert caught.value.code == 34040
     stop(account, market, takeProfit="0")                                   # 0 removes it
-    assert account.positions["BTCUSDT"].take_profit == 0
+    assert account.positions["BTCUSDT", 0].take_profit == 0
     other = accounts.add("flat", "s")
     with pytest.raises(BybitError) as caught:
         stop(other, market, takeProfit=str(last + 500))
