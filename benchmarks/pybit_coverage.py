@@ -66,7 +66,8 @@ LINEAR = {"category": "linear", "symbol": "BTCUSDT"}
 DOCS_TYPOS = {"mmrSysUpdateTime": "mmrSysUpdatedTime"}
 
 #: Arguments for the methods whose paths the exchange serves, in the order they run (an order is
-#: placed before it is amended and cancelled). ``"{far_bid}"`` is half the last price, so the order rests.
+#: placed before it is amended and cancelled). ``"{far_bid}"`` is half the last price, so the order rests;
+#: ``"{seen:NAME}"`` is the value of ``NAME`` in an earlier reply's result (or its first row), e.g. an id.
 CALLS: dict[str, dict[str, Any]] = {
     "get_server_time": {},
     "get_kline": {**LINEAR, "interval": "60"},
@@ -127,6 +128,94 @@ CALLS: dict[str, dict[str, Any]] = {
     "get_api_key_information": {},
     "modify_master_api_key": {"readOnly": 0},
     "get_uid_wallet_type": {},
+    "get_collateral_info": {"currency": "BTC"},
+    "set_collateral_coin": {"coin": "BTC", "collateralSwitch": "OFF"},
+    "batch_set_collateral_coin": {"request": [{"coin": "BTC", "collateralSwitch": "ON"},
+                                              {"coin": "ETH", "collateralSwitch": "ON"}]},
+    "get_user_setting_config": {},
+    "set_limit_price_action": {"category": "spot", "modifyEnable": True},
+    "set_delta_mode": {"deltaEnable": "1"},
+    "set_hedging_mode": {"setHedgingMode": "ON"},
+    "set_mmp": {"baseCoin": "BTC", "window": "5000", "frozenPeriod": "100", "qtyLimit": "50", "deltaLimit": "20"},
+    "reset_mmp": {"baseCoin": "BTC"},
+    "get_mmp_state": {"baseCoin": "BTC"},
+    "get_smp_group": {},
+    "set_dcp": {"product": "DERIVATIVES", "timeWindow": 20},
+    "query_dcp_info": {},
+    "get_account_instruments_info": {"category": "linear"},
+    "get_transferable_amount": {"coinName": "USDT,BTC"},
+    "upgrade_to_unified_trading_account": {},
+    "get_coin_greeks": {},
+    "get_contract_transaction_log": {},
+    "get_borrow_history": {},
+    "borrow": {"coin": "BTC", "amount": "0.01"},
+    "repay": {"coin": "BTC"},
+    "manual_no_convert_repay": {"coin": "BTC"},
+    "repay_liability": {},
+    "pre_check_order": {**LINEAR, "side": "Buy", "orderType": "Limit", "qty": "0.001", "price": "{far_bid}"},
+    "get_borrow_quota": {"category": "spot", "symbol": "BTCUSDT", "side": "Buy"},
+    "set_tp_sl_mode": {**LINEAR, "tpSlMode": "Full"},
+    "confirm_new_risk_limit": LINEAR,
+    "move_position": {"fromUid": "10000001", "toUid": "10000002",
+                      "list": [{**LINEAR, "price": "{far_bid}", "side": "Buy", "qty": "0.001"}]},
+    "get_move_position_history": {},
+    "get_closed_options_positions": {"category": "option"},
+    # sub-accounts: "{uid}" is the demo account's UID, "{sub_uid}" and "{sub_api_key}" what the calls made (REMEMBER)
+    "create_sub_uid": {"username": "coverage01", "memberType": 1, "note": "coverage"},
+    "get_sub_uid_list": {},
+    "get_sub_uid_list_unlimited": {"pageSize": "10"},
+    "create_sub_api_key": {"subuid": "{sub_uid}", "readOnly": 0,
+                           "permissions": {"Wallet": ["AccountTransfer", "SubMemberTransferList"]}},
+    "get_all_sub_api_keys": {"subMemberId": "{sub_uid}"},
+    "modify_sub_api_key": {"apikey": "{sub_api_key}", "readOnly": 0},
+    "create_universal_transfer": {"transferId": "0b8f3a52-6c1e-4d7a-9e55-3f2b1c0d9a11", "coin": "USDT",
+                                  "amount": "0.0001", "fromMemberId": "{uid}", "toMemberId": "{sub_uid}",
+                                  "fromAccountType": "UNIFIED", "toAccountType": "UNIFIED"},
+    "get_universal_transfer_records": {},
+    "get_sub_uid": {},
+    "enable_universal_transfer_for_sub_uid": {"subMemberIds": ["{sub_uid}"]},
+    "get_sub_deposit_address": {"coin": "USDT", "chainType": "TRX", "subMemberId": "{sub_uid}"},
+    "get_sub_deposit_records": {"subMemberId": "{sub_uid}"},
+    "freeze_sub_uid": {"subuid": "{sub_uid}", "frozen": 1},
+    "delete_sub_api_key": {"apikey": "{sub_api_key}"},
+    "delete_sub_uid": {"subMemberId": "{sub_uid}"},          # it holds 0.0001 USDT: under Bybit's 0.001 floor
+    "get_escrow_sub_members": {},
+    "get_friend_referrals": {},
+    "sign_agreement": {"categoryV2": 1, "agree": True},
+    "get_master_deposit_address": {"coin": "USDT"},
+    "get_deposit_records": {},
+    "get_internal_deposit_records": {},
+    "set_deposit_account": {"accountType": "UNIFIED"},
+    "get_withdrawal_address_list": {"chain": "TRX"},
+    "get_withdrawable_amount": {"coin": "USDT"},
+    "withdraw": {"coin": "USDT", "chain": "TRX", "address": "{seen:address}", "amount": "3", "timestamp": 0,
+                 "accountType": "FUND"},
+    "get_withdrawal_records": {},
+    "cancel_withdrawal": {"id": "{seen:id}"},
+    "get_exchange_entity_list": {},
+    "get_funding_acc_history": {},
+    "get_asset_overview": {},
+    "get_spot_asset_info": {"accountType": "SPOT"},
+    "get_convert_coin_list": {"accountType": "eb_convert_uta"},
+    "request_a_quote": {"accountType": "eb_convert_uta", "fromCoin": "USDT", "toCoin": "SOL", "requestCoin": "USDT",
+                        "requestAmount": "5"},                  # a small balance of SOL, for the calls below
+    "confirm_a_quote": {"quoteTxId": "{seen:quoteTxId}"},
+    "get_convert_status": {"quoteTxId": "{seen:quoteTxId}", "accountType": "eb_convert_uta"},
+    "get_convert_history": {},
+    "get_coin_exchange_records": {},
+    "get_small_balance_coins": {"accountType": "eb_convert_uta"},
+    "request_a_quote_small_balance": {"accountType": "eb_convert_uta", "fromCoinList": ["SOL"], "toCoin": "USDC"},
+    "confirm_a_quote_small_balance": {"quoteId": "{seen:quoteId}"},
+    "get_exchange_history_small_balance": {},
+    "get_option_delivery_record": {"category": "option"},
+    "get_usdc_contract_settlement": {"category": "linear"},
+}
+
+#: Values later calls need from an earlier reply: method -> (placeholder, key of its ``result``).
+REMEMBER: dict[str, tuple[str, str]] = {
+    "get_api_key_information": ("uid", "userID"),
+    "create_sub_uid": ("sub_uid", "uid"),
+    "create_sub_api_key": ("sub_api_key", "apiKey"),
 }
 
 
@@ -136,6 +225,15 @@ ACCOUNT_REFUSALS: dict[str, int] = {
     "switch_position_mode": 110025, "set_auto_add_margin": 110076, "add_or_reduce_margin": 110015,
     "set_margin_mode": 110026, "set_trading_stop": 10001,       # "can not set tp/sl/ts for zero position"
     "switch_margin_mode": 100028,                               # classic accounts only
+    "set_hedging_mode": 140001,          # spot hedging is for portfolio margin only
+    "repay": 34022041, "manual_no_convert_repay": 34022041, "repay_liability": 182102,     # nothing borrowed
+    "move_position": 500010,             # a master with no sub-accounts
+    "borrow": 34022036,                  # spot margin trading is off
+    # not an affiliate: these take a key holding only the Affiliate permission, which only an affiliate has
+    "get_affiliate_user_list": 10005, "get_affiliate_user_info": 10005, "get_affiliate_sub_list": 10005,
+    # the local exchange's own refusal, not Bybit's: the built-in demo key this benchmark signs with is shared by
+    # every notebook, so delete-api refuses it (local_exchange.members); any other master key is deleted
+    "delete_master_api_key": 10005,
 }
 
 
@@ -160,6 +258,18 @@ def methods() -> list[tuple[str, str, str]]:
             path = str(getattr(ENUMS[match.group(1)], match.group(2)).value) if match else "?"
             found.append((group, name, path))
     return found
+
+
+_SEEN = re.compile(r'"\{seen:(\w+)\}"')
+
+
+def _remember(result: Any, seen: dict[str, Any]) -> None:
+    """Keep the plain values of a result, and of its first row, for ``"{seen:NAME}"`` (see :data:`CALLS`)."""
+    if not isinstance(result, dict):
+        return
+    rows = next((result[k] for k in ("list", "rows") if isinstance(result.get(k), list) and result[k]), None)
+    for source in (result, rows[0] if rows and isinstance(rows[0], dict) else {}):
+        seen.update({k: v for k, v in source.items() if isinstance(v, (str, int)) and not isinstance(v, bool)})
 
 
 def missing_keys(path: str, result: Any, docs: dict[str, dict[str, list[str]]]) -> str:
@@ -189,11 +299,21 @@ def run() -> list[Row]:
         listed = methods()
         order = {name: i for i, name in enumerate(CALLS)}
         listed.sort(key=lambda m: (order.get(m[1], len(order)), m[0], m[1]))
+        placeholders = {"far_bid": far_bid}          # and what REMEMBER keeps
+        seen: dict[str, Any] = {}                      # for "{seen:NAME}"
         for group, name, path in listed:
-            kwargs = json.loads(json.dumps(CALLS.get(name, {})).replace('"{far_bid}"', json.dumps(far_bid)))
+            text = json.dumps(CALLS.get(name, {}))
+            for placeholder, value in placeholders.items():
+                text = text.replace(f'"{{{placeholder}}}"', json.dumps(value))
+            text = _SEEN.sub(lambda m: json.dumps(seen.get(m.group(1), "")), text)
+            kwargs = json.loads(text)
             try:
                 reply = getattr(session, name)(**kwargs)
+                _remember(reply.get("result"), seen)
                 code, why = reply.get("retCode"), missing_keys(path, reply.get("result"), docs)
+                if name in REMEMBER and code == 0:
+                    placeholder, key = REMEMBER[name]
+                    placeholders[placeholder] = str(reply["result"][key])
                 why = f"lacks {why}" if why else ""
             except InvalidRequestError as error:
                 code, why = error.status_code, error.message.split(".")[0][:90]

@@ -55,6 +55,42 @@ TRANSFER_INSUFFICIENT = 131212
 TRANSFER_ID_EXISTS = 131214
 TRANSFER_AMOUNT_ERROR = 131215
 
+# Account settings, loans and position moves (error.mdx: UTA, Manual Loan sections)
+NO_MMP_INFO = 110062               # MMP asked for a base coin the account has no MMP for
+SPOT_HEDGING_PM_ONLY = 140001      # set-hedging-mode outside portfolio margin
+COLLATERAL_NOT_SWITCHABLE = 182111  # USDT, USDC or an unknown coin
+DUPLICATE_CURRENCY = 182112        # a coin twice in one collateral batch
+NO_LIABILITY_IN_COIN = 182102      # quick-repayment with nothing borrowed
+MARGIN_TRADING_OFF = 34022036      # manual borrow while spot margin trading is off
+NO_BORROWED_COINS = 34022041       # repay / no-convert-repay with nothing borrowed
+# Sub-accounts and universal transfers (Asset, User and UTA sections)
+INVALID_MEMBER_ID = 131202             # a universal transfer names a UID outside the master's family
+SUB_NO_UNIVERSAL_PERMISSION = 131227   # a sub key without Wallet "SubMemberTransferList"
+TRANSFER_SAFE_AMOUNT = 131228          # universal transfer: "your balance is not enough"
+SUB_NOT_NORMAL = 141004                # the sub-account is frozen
+SUB_HAS_ASSETS = 141025
+SUB_CANNOT_AGREE = 141027
+NOT_YOUR_SUB = 500010                  # a UID that is not one of this master's sub-accounts
+# Asset codes: withdrawals (the docs' error page, "Asset")
+WITHDRAW_CHAIN_MISMATCH = 131002    # "Withdraw address chain or destination tag are not equal"
+WITHDRAW_TO_ONESELF = 131075        # "InternalAddressCannotBeYourself"
+WITHDRAW_UNKNOWN_RECEIVER = 131077  # "receive user not exist"
+WITHDRAW_NO_TAG = 131081            # "Do not input memo/tag,please."
+WITHDRAW_REPEATED = 131082          # "Do not repeat the request" (a requestId used before)
+WITHDRAW_NOT_IN_BOOK = 131083       # "Withdraw only allowed from address book"
+WITHDRAW_LIMITS = 131096            # "Withdraw amount does not satify the lower limit or upper limit"
+WITHDRAW_NOT_CANCELLABLE = 131099   # "Hot wallet status can cancel the withdraw"
+
+# Convert codes (the docs' "Convert Guideline" and error page)
+CONVERT_QUOTE_TYPE = 700002         # "quote fail: not support quote type" (requestCoin other than fromCoin)
+CONVERT_ORDER_NOT_EXISTS = 700004   # "order does not exist"
+CONVERT_INSUFFICIENT = 700005       # "Your available balance is insufficient or wallet does not exist"
+CONVERT_LOW_AMOUNT = 700006         # "Low amount limit"
+CONVERT_LARGE_AMOUNT = 700007       # "Large amount limit"
+CONVERT_EXPIRED = 700008            # "quote fail: price time out"
+CONVERT_QUOTE_USED = 700009         # "quoteTxId has already been used"
+CONVERT_NOT_SUPPORTED = 700013      # "the current coin does not support convert"
+
 # Spot codes (section 4)
 SPOT_INVALID_SYMBOL = 170121
 SPOT_BALANCE_INSUFFICIENT = 170131
@@ -83,5 +119,20 @@ MESSAGES: dict[int, str] = {
     NO_POSITION_FOR_MARGIN: "You can't set margin without an open position",
     SET_MARGIN_MODE_FAILED: "Set margin mode failed",
     REDUCE_MARGIN_TOO_MUCH: "Added margin more than max can reduce margin",
+    NO_MMP_INFO: "There is no MMP information of the institution found.",
+    SPOT_HEDGING_PM_ONLY: "Switching the PM spot hedging switch is not allowed in non PM mode",
+    COLLATERAL_NOT_SWITCHABLE: "The requested currency has a non guaranteed gold currency or does not support "
+                               "switching status currencies",
+    DUPLICATE_CURRENCY: "Duplicate currency, please re-adjust",
+    NO_LIABILITY_IN_COIN: "Failed repayment, there are no liabilities in the current currency",
+    MARGIN_TRADING_OFF: "Please enable Margin Trading to continue.",
+    NO_BORROWED_COINS: "Currently, your account has no borrowed coins. No repayments are needed.",
+    INVALID_MEMBER_ID: "Invalid memberId",
+    SUB_NO_UNIVERSAL_PERMISSION: "subaccount do not have universal transfer permission",
+    TRANSFER_SAFE_AMOUNT: "your balance is not enough. Please check transfer safe amount",
+    SUB_NOT_NORMAL: "sub member is not normal",
+    SUB_HAS_ASSETS: "This subaccount has assets and cannot be deleted",
+    SUB_CANNOT_AGREE: "Sub account cannot accept agreement",
+    NOT_YOUR_SUB: "The subaccount specified does not belong to the parent account",
 }
 """The fixed ``retMsg`` of a code (the start of it, for 10004, which then quotes what was signed)."""

@@ -62,6 +62,25 @@ ENDPOINT_LIMITS: Mapping[str, EndpointLimit] = {
     "/v5/account/transaction-log": 25,
     "/v5/account/fee-rate": 5,
     "/v5/user/query-api": 10,
+    # sub-accounts, their keys, universal transfers (the per-minute ones, query-sub-member-list 60/min and the
+    # sub deposit address and records 300/min, do not fit the one-second window and keep the GET default)
+    "/v5/user/create-sub-member": 1,
+    "/v5/user/create-sub-api": 1,
+    "/v5/user/frozen-sub-member": 5,
+    "/v5/user/update-sub-api": 5,
+    "/v5/user/delete-api": 5,
+    "/v5/user/delete-sub-api": 5,
+    "/v5/user/del-submember": 5,
+    "/v5/user/query-sub-members": 10,
+    "/v5/user/submembers": 5,
+    "/v5/user/escrow_sub_members": 5,
+    "/v5/user/sub-apikeys": 10,
+    "/v5/user/aff-customer-info": 10,
+    "/v5/user/agreement": 20,
+    "/v5/user/invitation/referrals": 10,
+    "/v5/asset/transfer/universal-transfer": 5,
+    "/v5/asset/transfer/query-universal-transfer-list": 5,
+    "/v5/asset/transfer/save-transfer-sub-member": 20,
 }
 """Per-UID limits per second, default account level: path -> number, or category -> number.
 

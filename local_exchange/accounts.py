@@ -15,7 +15,7 @@ it (``wallet-balance``); the pieces it is made of live beside it:
 Simplifications (so a learner knows what is *not* imitated):
 
 * only USDT pays for new linear orders (no collateral haircuts on BTC/ETH, no
-  borrowing); the whole wallet counts against liquidation
+  borrowing); every collateral coin of the wallet counts against liquidation
   (:mod:`local_exchange.liquidation`); funding settles every 8 hours
   (:mod:`local_exchange.funding`);
 * cross or isolated margin (:mod:`local_exchange.isolated`); one-way or hedge
@@ -31,11 +31,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import ledger, shapes
+from .account_settings import AccountSettings
+from .asset_book import AssetBook
 from .catalog import price_ceiling
 from .closed_pnl import ClosedPnl
 from .encoding import encode
 from .ids import new_exec_id, new_order_id, next_seq
 from .keys import KeySettings
+from .members import Membership
 from .numbers import ONE, ZERO, fmt, fmt_dp, iso_utc, money, price_step
 from .position_mode import PositionModes
 from .records import (
@@ -100,6 +103,9 @@ class Account:
     key: KeySettings = field(default_factory=KeySettings)           # read-only? which permissions?
     fund: dict[str, Decimal] = field(default_factory=dict)          # the funding account (FUND)
     transfers: list[Transfer] = field(default_factory=list)         # between FUND and UNIFIED, oldest first
+    settings: AccountSettings = field(default_factory=AccountSettings)  # collateral, MMP, DCP, ...
+    member: Membership = field(default_factory=Membership)          # master or sub-account? (members.py)
+    asset: AssetBook = field(default_factory=AssetBook)             # deposits, withdrawals, converts
     funded_until: int = -1                      # funding is settled up to here (ms); -1: from `created` on
     listeners: list[Listener] = field(default_factory=list)
     version: int = field(default=0, compare=False)   # grows with every change; see touch()
@@ -227,8 +233,8 @@ class Account:
         return liq if ZERO < liq < price_ceiling(inst) else None
 
     def margin_balance(self, market: Market, now_ms: int) -> Decimal:
-        """``totalMarginBalance``: every coin at its USD price, plus the unrealised PnL."""
-        coins = self._listed_coins(None)
+        """``totalMarginBalance``: every collateral coin at its USD price, plus the unrealised PnL."""
+        coins = [c for c in self._listed_coins(None) if self.settings.collateral_on(c)]
         prices = (self.coin_price(c, market, now_ms) for c in coins)
         return sum((self.wallet[c] * price for c, price in zip(coins, prices)), ZERO) + self.upl(market, now_ms)
 
@@ -303,7 +309,8 @@ class Account:
             bal = self.wallet.get(coin, ZERO)
             is_usdt = coin == "USDT"
             equity = bal + (upl if is_usdt else ZERO)
-            total_wallet += bal * price
+            if self.settings.collateral_on(coin):     # a coin switched off is no collateral
+                total_wallet += bal * price
             total_equity += equity * price
             rows[coin] = {
                 "coin": coin,
@@ -324,7 +331,7 @@ class Account:
                 "cumRealisedPnl": money(cum_real if is_usdt else ZERO),
                 "bonus": "0",
                 "marginCollateral": True,
-                "collateralSwitch": True,
+                "collateralSwitch": self.settings.collateral_on(coin),
                 "colRes": "",
                 "spotBorrow": "0",
             }
@@ -361,7 +368,9 @@ class Account:
 
     def api_key_info(self) -> dict[str, Any]:
         """The result of ``/v5/user/query-api`` (:func:`local_exchange.shapes.api_key_info`)."""
-        return shapes.api_key_info(self.api_key, self.uid, self.created, self.key.read_only, self.key.permissions)
+        return shapes.api_key_info(self.api_key, self.uid, self.member.key_created or self.created,
+                                   self.key.read_only, self.key.permissions, self.member.parent_uid,
+                                   self.member.key_note)
 
     # ---- notifications ---------------------------------------------------------------------
     def emit(self, topic: str, data: list[dict]) -> None:
@@ -374,42 +383,77 @@ class Account:
 
 
 class Accounts:
-    """All accounts of one exchange, by API key."""
+    """All accounts of one exchange, by API key and by UID.
+
+    An account has at most one key that signs for it; a sub-account starts with
+    none (``api_key == ""``) until its master creates one. :mod:`.members`
+    re-keys, freezes (the key stops signing) and removes accounts through
+    :meth:`index_key`, :meth:`unindex_key` and :meth:`remove`.
+    """
 
     def __init__(self, market: Market) -> None:
         self.market = market
         self._by_key: dict[str, Account] = {}
+        self._by_uid: dict[int, Account] = {}
+        self._last_uid = 10_000_000
 
-    def add(self, api_key: str, api_secret: str) -> Account:
-        """A new account with a unified wallet holding the test funds."""
+    def add(self, api_key: str, api_secret: str, funds: dict[str, Decimal] | None = None) -> Account:
+        """A new account with a unified wallet holding ``funds`` (default: the test funds).
+
+        ``api_key`` ``""`` makes an account that no key signs for yet.
+        """
         from .clock import now_ms
 
-        if api_key in self._by_key:
+        if api_key and api_key in self._by_key:
             raise ValueError(f"API key {api_key!r} already exists")
-        account = Account(api_key=api_key, api_secret=api_secret,
-                          uid=10_000_001 + len(self._by_key), created=now_ms())
+        self._last_uid += 1
+        account = Account(api_key=api_key, api_secret=api_secret, uid=self._last_uid, created=now_ms(),
+                          wallet=dict(TEST_FUNDS if funds is None else funds))
         for coin, amount in account.wallet.items():
             ledger.record_transfer_in(account, coin, amount, account.created)
-        self._by_key[api_key] = account
+        self._by_uid[account.uid] = account
+        self.index_key(account)
         return account
 
     def get(self, api_key: str) -> Account | None:
         return self._by_key.get(api_key)
 
+    def by_uid(self, uid: int) -> Account | None:
+        return self._by_uid.get(uid)
+
+    def index_key(self, account: Account) -> None:
+        """Let ``account.api_key`` sign for ``account`` (nothing for ``""``)."""
+        if account.api_key:
+            if self._by_key.get(account.api_key, account) is not account:
+                raise ValueError(f"API key {account.api_key!r} already exists")
+            self._by_key[account.api_key] = account
+
+    def unindex_key(self, api_key: str) -> None:
+        """From now on ``api_key`` signs for nothing (10003, as an unknown key)."""
+        self._by_key.pop(api_key, None)
+
+    def remove(self, account: Account) -> None:
+        """Forget ``account`` and its key (a deleted sub-account)."""
+        self.unindex_key(account.api_key)
+        self._by_uid.pop(account.uid, None)
+
     def __iter__(self) -> Iterator[Account]:
-        return iter(list(self._by_key.values()))
+        return iter(list(self._by_uid.values()))
 
     def __len__(self) -> int:
-        return len(self._by_key)
+        return len(self._by_uid)
 
     def sweep(self, market: Market, now_ms: int) -> None:
         """Fill every resting limit order whose price the live last price has reached; settle funding."""
+        from .dcp import trip
         from .funding import settle_funding
         from .liquidation import check as check_liquidation
         from .matching import sweep_account
         from .tpsl import check_positions
 
-        for account in self._by_key.values():
+        for account in self._by_uid.values():
+            if account.settings.dcp_state.lost:       # a product whose DCP guards are gone (dcp.py)
+                trip(account, market, now_ms)
             if account.open_ids:
                 sweep_account(account, market, now_ms)
             if any(pos.size for pos in account.positions.values()):

@@ -336,10 +336,26 @@ async def _sweeper(app: web.Application):  # cleanup context: start on startup, 
 
 def bybit_routes() -> list[web.RouteTableDef]:
     """The route tables of Bybit's REST paths (market, trade, account)."""
-    from . import routes_account, routes_asset, routes_market, routes_market_extra, routes_position, routes_trade
+    from . import (
+        routes_account,
+        routes_asset,
+        routes_convert,
+        routes_margin,
+        routes_market,
+        routes_market_extra,
+        routes_position,
+        routes_settings,
+        routes_sub_assets,
+        routes_trade,
+        routes_user,
+        routes_uta,
+        routes_wallet,
+    )
 
     return [routes_market.routes, routes_trade.routes, routes_account.routes, routes_position.routes,
-            routes_asset.routes, routes_market_extra.routes]
+            routes_asset.routes, routes_wallet.routes, routes_convert.routes, routes_settings.routes,
+            routes_margin.routes, routes_uta.routes, routes_user.routes, routes_sub_assets.routes,
+            routes_market_extra.routes]
 
 
 def create_app(

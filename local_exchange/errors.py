@@ -86,3 +86,8 @@ def invalid_key() -> BybitError:
 def sign_error(origin: str) -> BybitError:
     """10004, showing the string the server signed, as the live service does."""
     return BybitError(SIGN_ERROR, f"{MESSAGES[SIGN_ERROR]} origin_string[{origin}]")
+
+
+def fixed(code: int) -> BybitError:
+    """The refusal ``code`` with Bybit's fixed wording (:data:`MESSAGES`)."""
+    return BybitError(code, MESSAGES[code])

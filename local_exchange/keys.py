@@ -55,6 +55,12 @@ WRITES: dict[str, dict[str, tuple[str, str]]] = {
                                                       "set-auto-add-margin", "add-margin", "set-risk-limit")},
     "/v5/account/set-margin-mode": _POSITION,
     "/v5/asset/transfer/inter-transfer": {"*": ("Wallet", "AccountTransfer")},
+    # sub-accounts and their keys (members.py): Bybit takes any of Account Transfer, Subaccount Transfer
+    # or Withdrawal; a course key holds Account Transfer. universal-transfer checks its own (universal.py).
+    **{f"/v5/user/{name}": {"*": ("Wallet", "AccountTransfer")}
+       for name in ("create-sub-member", "create-sub-api", "frozen-sub-member", "del-submember",
+                    "update-sub-api", "delete-sub-api", "delete-api", "agreement")},
+    "/v5/asset/transfer/save-transfer-sub-member": {"*": ("Wallet", "AccountTransfer")},
 }
 """Endpoint -> category (or ``*``) -> the (group, permission) a key needs to call it."""
 

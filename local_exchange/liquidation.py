@@ -1,8 +1,8 @@
 """Liquidation, as the sweep of the market runs it: a cross-margin account as a whole, an isolated position alone.
 
 Bybit watches a unified account in cross margin as a whole. ``wallet-balance``
-shows the two figures that decide: ``totalMarginBalance`` (every coin at its
-USD price, plus the unrealised PnL) and ``totalMaintenanceMargin``; their
+shows the two figures that decide: ``totalMarginBalance`` (every collateral
+coin at its USD price, plus the unrealised PnL) and ``totalMaintenanceMargin``; their
 ratio is ``accountMMRate``. When it reaches 100 % the account is liquidated.
 The local exchange checks this at every sweep (:meth:`Accounts.sweep`), after
 fills, funding and TP/SL, and then:

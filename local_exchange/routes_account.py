@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import envelope, ledger
+from . import envelope, ledger, members
 from .clock import now_ms
 from .errors import param_error
 from .numbers import fmt
 from .params import CATEGORIES, Params
 from .routes_trade import SEVEN_DAYS_MS, paginate
-from .state import ACCOUNT, MARKET, PARAMS
+from .state import ACCOUNT, ACCOUNTS, MARKET, PARAMS
 
 routes = web.RouteTableDef()
 
@@ -137,9 +137,13 @@ async def transaction_log(request: web.Request) -> web.Response:
 
 @routes.post("/v5/user/update-api")
 async def update_api(request: web.Request) -> web.Response:
-    """Change the calling key: ``readOnly`` (0 or 1) and any ``permissions`` groups sent (see :mod:`.keys`)."""
+    """Change the calling key: ``readOnly`` (0 or 1) and any ``permissions`` groups sent (see :mod:`.keys`).
+
+    A master's key only: a sub-account's key is changed by ``update-sub-api`` (10005 here).
+    """
     p = request[PARAMS]
     account = request[ACCOUNT]
+    members.master_only(account)
     ips = p.raw("ips")
     if ips not in (None, "", "*", ["*"]):
         raise param_error("params error: ips: the local exchange serves loopback and classroom keys unbound to any "
@@ -151,6 +155,18 @@ async def update_api(request: web.Request) -> web.Response:
 
 @routes.get("/v5/user/get-member-type")
 async def member_type(request: web.Request) -> web.Response:
-    """The account types this UID has: a unified trading account and its funding account."""
-    return envelope.ok({"accounts": [{"uid": str(request[ACCOUNT].uid), "accountType": ["UNIFIED", "FUND"]}]},
+    """The account types of this UID (a unified trading account and its funding account).
+
+    A master's key may add sub UIDs (``memberIds``, comma-separated, at most 200),
+    listed after the master's own; a sub-account's key always gets its own.
+    """
+    account = request[ACCOUNT]
+    listed = [account]
+    wanted = request[PARAMS].str("memberIds")
+    if wanted and not account.member.is_sub:
+        uids = list(dict.fromkeys(u.strip() for u in wanted.split(",") if u.strip()))
+        if len(uids) > 200:
+            raise param_error("params error: memberIds supports up to 200 sub UIDs")
+        listed += [members.own_sub(request.app[ACCOUNTS], account, uid) for uid in uids if uid != str(account.uid)]
+    return envelope.ok({"accounts": [{"uid": str(a.uid), "accountType": ["UNIFIED", "FUND"]} for a in listed]},
                        message="")

@@ -11,6 +11,7 @@ import re
 from aiohttp import web
 
 from . import envelope, transfers
+from .chains import WITHDRAW_MAX, chains_of
 from .clock import now_ms
 from .errors import param_error
 from .numbers import ZERO, fmt
@@ -102,21 +103,14 @@ async def inter_transfer_list(request: web.Request) -> web.Response:
     return envelope.ok({"list": [t.to_dict() for t in page], "nextPageCursor": cursor}, message="success")
 
 
-def _chain(coin: str, chain: str, chain_type: str) -> dict[str, str]:
-    """One chain of a coin. Deposits and withdrawals are not simulated, so both are off ("0")."""
-    return {"chainType": chain_type, "confirmation": "0", "withdrawFee": "0", "depositMin": "0", "withdrawMin": "0",
-            "chain": chain, "chainDeposit": "0", "chainWithdraw": "0", "minAccuracy": "8",
-            "withdrawPercentageFee": "0", "contractAddress": "", "safeConfirmNumber": "0", "withdrawMax": "0"}
-
-
 @routes.get("/v5/asset/coin/query-info")
 async def coin_info(request: web.Request) -> web.Response:
     """Every coin the exchange lists (or the one asked for), with its chains.
 
-    The local exchange has no blockchains: each coin has one chain named after
-    it (USDT: ETH and TRX), with deposits and withdrawals off (``chainDeposit``
-    and ``chainWithdraw`` are ``"0"``, ``remainAmount`` is ``"0"``), which is
-    what a client reading this should conclude.
+    The chains, fees and minimums are :data:`local_exchange.chains.CHAINS`:
+    withdrawals are on (``chainWithdraw`` ``"1"``), deposits off (``"0"``: no
+    chain reaches the local exchange); ``remainAmount`` is what one withdrawal
+    may take at most.
     """
     p = request[PARAMS]
     market = request.app[MARKET]
@@ -126,7 +120,6 @@ async def coin_info(request: web.Request) -> web.Response:
         coins = [c for c in coins if c == wanted.upper()]
     rows = []
     for coin in coins:
-        chains = ([_chain(coin, "ETH", "ERC20"), _chain(coin, "TRX", "TRC20")] if coin == "USDT"
-                  else [_chain(coin, coin, coin)])
-        rows.append({"name": coin, "coin": coin, "remainAmount": "0", "chains": chains})
+        rows.append({"name": coin, "coin": coin, "remainAmount": str(WITHDRAW_MAX),
+                     "chains": [c.to_dict() for c in chains_of(coin)]})
     return envelope.ok({"rows": rows}, message="success")

@@ -28,15 +28,16 @@ def account_info(created_ms: int, margin_mode: str = "REGULAR_MARGIN") -> dict[s
 
 
 def api_key_info(api_key: str, uid: int, created_ms: int, read_only: bool,
-                 permissions: dict[str, list[str]]) -> dict[str, Any]:
+                 permissions: dict[str, list[str]], parent_uid: int = 0, note: str | None = None) -> dict[str, Any]:
     """The result of ``/v5/user/query-api`` (and of ``update-api``): the key's settings, unbound to any IP.
 
-    The secret is never shown (``""``), as on Bybit.
+    The secret is never shown (``""``), as on Bybit. ``parent_uid`` is the
+    master's UID for a sub-account's key (``isMaster`` false), 0 for a master's.
     """
     created = iso_utc(created_ms)
     return {
         "id": str(uid * 10 + 1),
-        "note": "local exchange key",
+        "note": "local exchange key" if note is None else note,
         "apiKey": api_key,
         "readOnly": 1 if read_only else 0,
         "secret": "",
@@ -54,8 +55,8 @@ def api_key_info(api_key: str, uid: int, created_ms: int, read_only: bool,
         "mktMakerLevel": "0",
         "affiliateID": 0,
         "rsaPublicKey": "",
-        "isMaster": True,
-        "parentUid": "0",
+        "isMaster": parent_uid == 0,
+        "parentUid": str(parent_uid),
         "kycLevel": "LEVEL_DEFAULT",
         "kycRegion": "",
         # the ids again as strings, for clients whose JSON numbers lose digits past 2**53

@@ -38,10 +38,12 @@ categorised forms ``order.spot``, ``order.linear`` (also ``.inverse``/``.option`
 ``execution.<category>``, ``execution.fast.<category>`` and
 ``position.<linear|inverse|option>``, which carry only that category's items.
 Subscribing before ``auth`` answers ``success: false`` with ``ret_msg``
-``"Request not authorized"`` (the text Bybit's V5 stream is reported to send);
-any other topic (a public one such as ``tickers.BTCUSDT``, ``dcp.future``,
-``spread.order``) answers ``"error:handler not found,topic:<topic>"``, and a
-topic this connection already has answers
+``"Request not authorized"`` (the text Bybit's V5 stream is reported to send).
+``dcp.spot``, ``dcp.future`` and ``dcp.option`` are accepted too: they push
+nothing, they guard their product for disconnect-cancel-all (see :mod:`.dcp`).
+Any other topic (a public one such as ``tickers.BTCUSDT``, ``spread.order``)
+answers ``"error:handler not found,topic:<topic>"``, and a topic this
+connection already has answers
 ``"error:already subscribed,topic:<topic>"``. A request with one bad topic
 subscribes none of its topics. (Bybit forbids mixing ``order`` and
 ``order.spot`` *in one request*; this imitation allows it.)
@@ -82,6 +84,7 @@ from aiohttp import web
 from bybit_spec.signature import websocket_signature as auth_signature
 from bybit_spec.topics import PRIVATE_CATEGORIES, PRIVATE_TOPICS, STREAM_PATHS
 
+from . import dcp
 from .auth import demo_key_refused, is_loopback
 from .clock import now_ms
 from .settings import DEMO_API_KEY
@@ -275,6 +278,8 @@ class PrivateSession:
         """The connection ended: stop listening and forget the topics."""
         self.closed = True
         self.stop_listening()
+        if self.account is not None:
+            dcp.unguard(self.account, list(self.topics), now_ms())
         self.topics.clear()
         self.conn.topics.clear()
 
@@ -325,7 +330,7 @@ class PrivateSession:
             return subscribe_reply(self.conn, "subscribe", req_id, False, NOT_AUTHORIZED)
         parsed: dict[str, tuple[str, str | None]] = {}
         for topic in topics:
-            p = parse_topic(topic)
+            p = parse_topic(topic) or dcp.parse_topic(topic)
             if p is None:
                 return subscribe_reply(self.conn, "subscribe", req_id, False,
                                        f"error:handler not found,topic:{topic}")
@@ -335,6 +340,7 @@ class PrivateSession:
             parsed[topic] = p
         self.topics.update(parsed)
         self.conn.topics.update(parsed)
+        dcp.guard(self.account, list(parsed))
         self.start_listening()
         return subscribe_reply(self.conn, "subscribe", req_id, True, "")
 
@@ -343,9 +349,12 @@ class PrivateSession:
         topics = self._topics_of(args)
         if topics is None:
             return subscribe_reply(self.conn, "unsubscribe", req_id, False, PARAMS_ERROR)
+        gone = [topic for topic in topics if topic in self.topics]
         for topic in topics:
             self.topics.pop(topic, None)
             self.conn.topics.discard(topic)
+        if self.account is not None:
+            dcp.unguard(self.account, gone, now_ms())
         if not self.topics:
             self.stop_listening()
         return subscribe_reply(self.conn, "unsubscribe", req_id, True, "")

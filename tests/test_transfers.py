@@ -81,5 +81,6 @@ def test_coin_info_lists_every_coin_with_its_chains(session):
     coins = {row["coin"]: row for row in rows}
     assert {"BTC", "ETH", "USDT"} <= set(coins) and len(rows) > 30
     assert [c["chain"] for c in coins["USDT"]["chains"]] == ["ETH", "TRX"]
-    assert all(c["chainDeposit"] == c["chainWithdraw"] == "0" for row in rows for c in row["chains"])   # not simulated
+    assert all((c["chainDeposit"], c["chainWithdraw"]) == ("0", "1") for row in rows for c in row["chains"])
+    assert (coins["USDT"]["chains"][1]["withdrawFee"], coins["USDT"]["chains"][1]["chainType"]) == ("1", "TRC20")
     assert [r["coin"] for r in session.get_coin_info(coin="btc")["result"]["rows"]] == ["BTC"]
