@@ -107,9 +107,24 @@ def _trade(exchange: LocalExchange) -> None:
 
 
 def run() -> list[Row]:
-    """Subscribe every stream on a fresh local exchange; one :class:`Row` per pybit method."""
-    logging.getLogger("pybit").setLevel(logging.CRITICAL)      # refusals are reported in the table instead
-    logging.getLogger("helpers").setLevel(logging.CRITICAL)
+    """Subscribe every stream on a fresh local exchange; one :class:`Row` per pybit method.
+
+    pybit's and the helpers' log lines are silenced meanwhile (refusals are reported in the
+    table instead) and given back their levels after, so a test run in the same process
+    still sees them.
+    """
+    loggers = [logging.getLogger(name) for name in ("pybit", "helpers")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        return _run()
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _run() -> list[Row]:
     rows = [Row(name, STREAMS.get(name)) for name in stream_methods()]
     lock = threading.Lock()
     config = ExchangeConfig(port=0, limits="off", ip_limit=False)

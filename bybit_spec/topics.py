@@ -41,3 +41,16 @@ PRIVATE_CATEGORIES: dict[str, tuple[str, ...]] = {
 
 Bybit refuses a request that mixes ``order`` with ``order.spot``: pick one form.
 """
+
+RPI_ORDERBOOK_CATEGORIES: tuple[str, ...] = ("spot", "linear", "inverse")
+"""``orderbook.rpi.{symbol}`` (50 levels with RPI sizes apart, every 100 ms): spot and futures, not option."""
+
+PRICE_LIMIT_CATEGORIES: tuple[str, ...] = ("spot", "linear", "inverse")
+"""``priceLimit.{symbol}`` (the order price limits, every 300 ms)."""
+
+CONTRACT_GROUPS: dict[str, tuple[str, ...]] = {"linear": ("USDT", "USDC"), "inverse": ("inverse",)}
+"""The ``{group}`` of ``insurance.{group}`` and ``adlAlert.{group}`` per public stream (both every 1 s):
+``USDT`` and ``USDC`` contracts on linear, ``inverse`` on inverse."""
+
+SYSTEM_STATUS_TOPIC = "system.status"
+"""The one topic of the ``misc/status`` stream (platform maintenance; no fixed push interval)."""

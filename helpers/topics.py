@@ -26,10 +26,14 @@ from dataclasses import dataclass
 
 from bybit_spec.orderbook import ORDERBOOK_DEPTHS, ORDERBOOK_PUSH_MS  # noqa: F401 (re-exported)
 from bybit_spec.topics import (
+    CONTRACT_GROUPS,
     LIQUIDATION_CATEGORIES,
+    PRICE_LIMIT_CATEGORIES,
     PRIVATE_CATEGORIES,
     PRIVATE_TOPICS,
     PUBLIC_CHANNELS,
+    RPI_ORDERBOOK_CATEGORIES,
+    SYSTEM_STATUS_TOPIC,
 )
 
 from .klines import check_interval
@@ -47,7 +51,8 @@ class Topic:
     """A topic taken apart by :func:`parse`.
 
     ``kind`` is the first part (``orderbook``, ``publicTrade``, ``tickers``,
-    ``kline``, ``allLiquidation`` or a private topic name); ``channels`` are the
+    ``kline``, ``allLiquidation``, ``priceLimit``, ``insurance``, ``adlAlert``, a private
+    topic name; ``orderbook.rpi`` and ``system.status`` whole); ``channels`` are the
     streams that serve it.
     """
 
@@ -206,8 +211,18 @@ def parse(topic: str) -> Topic:
     for name, categories in PRIVATE_CATEGORIES.items():
         if topic.startswith(name + ".") and topic[len(name) + 1:] in categories:
             return Topic(topic, name, category=topic[len(name) + 1:], channels=("private",))
+    if topic == SYSTEM_STATUS_TOPIC:
+        return Topic(topic, topic, channels=("misc/status",))
     parts = topic.split(".")
     kind = parts[0]
+    if kind == "orderbook" and len(parts) == 3 and parts[1] == "rpi":
+        return Topic(topic, "orderbook.rpi", check_symbol(parts[2]), channels=RPI_ORDERBOOK_CATEGORIES)
+    if kind in ("insurance", "adlAlert") and len(parts) == 2:
+        channels = tuple(c for c, groups in CONTRACT_GROUPS.items() if parts[1] in groups)
+        if not channels:
+            known = sorted({g for groups in CONTRACT_GROUPS.values() for g in groups})
+            raise ValueError(f"{topic!r}: {kind} topics are per contract group: {', '.join(known)}")
+        return Topic(topic, kind, parts[1], channels=channels)
     if kind == "orderbook" and len(parts) == 3:
         depth = parts[1]
         served = [c for c in PUBLIC_CHANNELS if depth.isdigit() and int(depth) in ORDERBOOK_DEPTHS[c]]
@@ -222,6 +237,8 @@ def parse(topic: str) -> Topic:
         return Topic(topic, kind, check_symbol(parts[1]))
     if kind == "allLiquidation" and len(parts) == 2:
         return Topic(topic, kind, check_symbol(parts[1]), channels=LIQUIDATION_CATEGORIES)
+    if kind == "priceLimit" and len(parts) == 2:
+        return Topic(topic, kind, check_symbol(parts[1]), channels=PRICE_LIMIT_CATEGORIES)
     hint = ""
     try:
         hint = f" In V5 this is {legacy(topic)!r}."
@@ -229,7 +246,9 @@ def parse(topic: str) -> Topic:
         pass
     raise ValueError(f"{topic!r} is not a topic the course knows. Public: orderbook.{{depth}}.{{symbol}}, "
                      f"publicTrade.{{symbol}}, tickers.{{symbol}}, kline.{{interval}}.{{symbol}}, "
-                     f"allLiquidation.{{symbol}}; private: {', '.join(PRIVATE_TOPICS)}.{hint}")
+                     f"allLiquidation.{{symbol}}, orderbook.rpi.{{symbol}}, priceLimit.{{symbol}}, "
+                     f"insurance.{{group}}, adlAlert.{{group}}, {SYSTEM_STATUS_TOPIC}; "
+                     f"private: {', '.join(PRIVATE_TOPICS)}.{hint}")
 
 
 LEGACY_RULES: tuple[tuple[str, str, str], ...] = (

@@ -342,6 +342,7 @@ def bybit_routes() -> list[web.RouteTableDef]:
         routes_convert,
         routes_margin,
         routes_market,
+        routes_market_extra,
         routes_position,
         routes_settings,
         routes_sub_assets,
@@ -353,7 +354,8 @@ def bybit_routes() -> list[web.RouteTableDef]:
 
     return [routes_market.routes, routes_trade.routes, routes_account.routes, routes_position.routes,
             routes_asset.routes, routes_wallet.routes, routes_convert.routes, routes_settings.routes,
-            routes_margin.routes, routes_uta.routes, routes_user.routes, routes_sub_assets.routes]
+            routes_margin.routes, routes_uta.routes, routes_user.routes, routes_sub_assets.routes,
+            routes_market_extra.routes]
 
 
 def create_app(

@@ -31,6 +31,24 @@ Topics and push intervals (websocket.md §4)
 ``kline.{interval}.{symbol}``  pushed every second; when a candle closes, one
     message with ``confirm: true`` for it, then the new candle.
 ``allLiquidation.{symbol}``  (linear, inverse) checked every 500 ms.
+``orderbook.rpi.{symbol}``  (spot, linear, inverse) 50 levels of the RPI book
+    (:mod:`.rpi_book`: the order book with each level's RPI size apart), every
+    100 ms: a snapshot first, then deltas of the levels that changed
+    (``["price", "0", "0"]`` deletes one).
+``priceLimit.{symbol}``  (spot, linear, inverse) the order price limits of
+    :mod:`.price_limits`, every 300 ms.
+``insurance.{USDT|USDC}``  (linear), ``insurance.inverse`` (inverse): the
+    *isolated* pools of :mod:`.insurance` (shared pools are not pushed, as on
+    Bybit), checked every second: a snapshot on subscribing, then a delta when
+    their balances change (each minute). There is no USDC pool here, so
+    ``insurance.USDC`` is accepted and stays silent.
+``adlAlert.{USDT|USDC}``  (linear), ``adlAlert.inverse`` (inverse): every second,
+    each contract's pool balance and ADL thresholds (:mod:`.insurance`; pybit has
+    no method for it, a plain subscribe works). ``adlAlert.USDC`` stays silent.
+``system.status``  (the ``/v5/public/misc/status`` stream) the list of platform
+    maintenances: the local exchange never has one, so one message with an
+    empty ``data`` list on subscribing, and nothing after (Bybit gives no push
+    interval).
 
 Choices on unconfirmed points
 -----------------------------
@@ -54,15 +72,20 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from bybit_spec.orderbook import ORDERBOOK_PUSH_MS
+from bybit_spec.topics import CONTRACT_GROUPS, PRICE_LIMIT_CATEGORIES, RPI_ORDERBOOK_CATEGORIES, SYSTEM_STATUS_TOPIC
 
 from .book import BUCKET_MS, bucket_ids
 from .catalog import Instrument
 from .clock import now_ms
+from .insurance import POOLS, adl_item, balance, updated_at
 from .market import KLINE_INTERVALS, Market, fixed
+from .price_limits import price_limit_result
 from .prices import candle_index, candle_start, unit
+from .rpi_book import RPI_LEVELS, rpi_result
 from .ws_common import encode, text_frame
 
 __all__ = ["Feeds", "Feed", "BookFeed", "TradeFeed", "TickerFeed", "KlineFeed", "LiquidationFeed",
+           "RpiBookFeed", "PriceLimitFeed", "InsuranceFeed", "AdlAlertFeed", "SystemStatusFeed",
            "Spec", "parse_topic", "BOOK_DEPTHS", "Subscriber", "liquidations", "liquidation_chance"]
 
 log = logging.getLogger("local_exchange.feeds")
@@ -72,6 +95,16 @@ BOOK_DEPTHS: dict[str, dict[int, int]] = ORDERBOOK_PUSH_MS
 TICKER_MS = {"linear": 100, "inverse": 100, "option": 100, "spot": 50}
 TRADE_POLL_MS = 20
 KLINE_PUSH_MS = 1000
+RPI_PUSH_MS = 100
+PRICE_LIMIT_MS = 300
+INSURANCE_MS = 1000
+STATUS_MS = 60_000
+
+def _group_coins(group: str) -> tuple[str, ...]:
+    """The pool coins an ``insurance.{group}`` topic covers: ``USDT``, ``USDC``, or every inverse coin."""
+    if group != "inverse":
+        return (group,)
+    return tuple(sorted({p.coin for p in POOLS if p.coin not in ("USDT", "USDC")}))
 LIQUIDATION_MS = 500
 LEVEL1_RESEND_MS = 3000
 MAX_CATCH_UP = 50            # buckets (5 s): further behind than this, a book feed re-sends a snapshot
@@ -91,7 +124,7 @@ class Subscriber(Protocol):
 class Spec:
     """A parsed public topic: what to publish, for which instrument."""
 
-    kind: str          # "orderbook", "publicTrade", "tickers", "kline", "allLiquidation"
+    kind: str          # "orderbook", "publicTrade", "tickers", "kline", "allLiquidation", "orderbook.rpi", ...
     category: str
     topic: str
     symbol: str        # the symbol (option trades: the base coin)
@@ -108,6 +141,12 @@ def parse_topic(market: Market, category: str, topic: str) -> Spec | None:
     """
     parts = topic.split(".")
     name = parts[0]
+    if category == "misc/status":
+        return Spec(SYSTEM_STATUS_TOPIC, category, topic, "") if topic == SYSTEM_STATUS_TOPIC else None
+    if name == "orderbook" and len(parts) == 3 and parts[1] == "rpi":
+        if category not in RPI_ORDERBOOK_CATEGORIES or market.instrument(category, parts[2]) is None:
+            return None
+        return Spec("orderbook.rpi", category, topic, parts[2], depth=RPI_LEVELS)
     if name == "orderbook" and len(parts) == 3:
         depths = BOOK_DEPTHS.get(category, {})
         if not parts[1].isdigit() or int(parts[1]) not in depths or str(int(parts[1])) != parts[1]:
@@ -132,6 +171,10 @@ def parse_topic(market: Market, category: str, topic: str) -> Spec | None:
         return Spec("tickers", category, topic, symbol) if market.instrument(category, symbol) else None
     if name == "allLiquidation" and category in ("linear", "inverse"):
         return Spec("allLiquidation", category, topic, symbol) if market.instrument(category, symbol) else None
+    if name == "priceLimit" and category in PRICE_LIMIT_CATEGORIES:
+        return Spec("priceLimit", category, topic, symbol) if market.instrument(category, symbol) else None
+    if name in ("insurance", "adlAlert") and symbol in CONTRACT_GROUPS.get(category, ()):
+        return Spec(name, category, topic, symbol)
     return None
 
 
@@ -648,10 +691,157 @@ class LiquidationFeed(Feed):
             self.publish(encode({"topic": self.topic, "type": "snapshot", "ts": now, "data": data}))
 
 
+# ---------------------------------------------------------------- RPI book, price limits, insurance, status
+
+class RpiBookFeed(Feed):
+    """``orderbook.rpi.{symbol}``: 50 levels ``[price, non-RPI size, RPI size]``, snapshot then deltas."""
+
+    interval_ms = RPI_PUSH_MS
+
+    def __init__(self, market: Market, spec: Spec) -> None:
+        super().__init__(market, spec)
+        inst = market.instrument(spec.category, spec.symbol)
+        assert inst is not None
+        self.inst = inst
+        self.book: dict | None = None
+        self.bucket: int | None = None
+
+    def _message(self, kind: str, book: dict, b: list, a: list, now: int) -> bytes:
+        data = {"s": book["s"], "b": b, "a": a, "u": book["u"], "seq": book["seq"]}
+        return encode({"topic": self.topic, "ts": now, "type": kind, "data": data, "cts": book["cts"]})
+
+    def _load(self, now: int) -> dict:
+        self.bucket = now // BUCKET_MS
+        self.book = rpi_result(self.market, self.inst, now, RPI_LEVELS)
+        return self.book
+
+    def welcome(self, sub: Subscriber, now: int) -> None:
+        book = self.book if self.book is not None and now // BUCKET_MS - (self.bucket or 0) <= MAX_CATCH_UP \
+            else self._load(now)
+        sub.push_frame(text_frame(self._message("snapshot", book, book["b"], book["a"], now)))
+
+    def tick(self, now: int) -> None:
+        old = self.book
+        if old is None:
+            book = self._load(now)
+            self.publish(self._message("snapshot", book, book["b"], book["a"], now))
+            return
+        if now // BUCKET_MS == self.bucket:
+            return
+        new = self._load(now)
+        b, a = _level_changes(old["b"], new["b"]), _level_changes(old["a"], new["a"])
+        if b or a:
+            self.publish(self._message("delta", new, b, a, now))
+
+
+def _level_changes(old: list[list[str]], new: list[list[str]]) -> list[list[str]]:
+    """The levels of ``new`` that differ from ``old``, and ``[price, "0", "0"]`` for those gone."""
+    before = {lvl[0]: lvl for lvl in old}
+    after = {lvl[0]: lvl for lvl in new}
+    changed = [lvl for price, lvl in after.items() if before.get(price) != lvl]
+    gone = [[price, "0", "0"] for price in before if price not in after]
+    return changed + gone
+
+
+class PriceLimitFeed(Feed):
+    """``priceLimit.{symbol}``: the highest buy and lowest sell price, every 300 ms."""
+
+    interval_ms = PRICE_LIMIT_MS
+
+    def _payload(self, now: int) -> bytes:
+        inst = self.market.instrument(self.spec.category, self.spec.symbol)
+        assert inst is not None
+        result = price_limit_result(self.market, inst, now)
+        data = {"symbol": result["symbol"], "buyLmt": result["buyLmt"], "sellLmt": result["sellLmt"]}
+        return encode({"topic": self.topic, "data": data, "ts": now})
+
+    def welcome(self, sub: Subscriber, now: int) -> None:
+        sub.push_frame(text_frame(self._payload(now)))
+
+    def tick(self, now: int) -> None:
+        self.publish(self._payload(now))
+
+
+class InsuranceFeed(Feed):
+    """``insurance.{group}``: isolated pools' balances; a snapshot on subscribing, a delta when they change."""
+
+    interval_ms = INSURANCE_MS
+
+    def __init__(self, market: Market, spec: Spec) -> None:
+        super().__init__(market, spec)
+        coins = _group_coins(spec.symbol)
+        self.pools = [p for p in POOLS if p.coin in coins and not p.shared]
+        self.sent_balances: dict[str, str] = {}
+
+    def _items(self, now: int) -> list[dict[str, str]]:
+        return [{"coin": p.coin, "symbols": p.name, "balance": str(balance(self.market, p, now)),
+                 "updateTime": str(updated_at(p, now))} for p in self.pools]
+
+    def welcome(self, sub: Subscriber, now: int) -> None:
+        items = self._items(now)
+        if items:
+            sub.push_frame(text_frame(encode({"topic": self.topic, "type": "snapshot", "ts": now, "data": items})))
+        if not self.sent_balances:
+            self.sent_balances = {i["symbols"]: i["balance"] for i in items}
+
+    def tick(self, now: int) -> None:
+        changed = [i for i in self._items(now) if self.sent_balances.get(i["symbols"]) != i["balance"]]
+        if changed:
+            self.sent_balances.update({i["symbols"]: i["balance"] for i in changed})
+            self.publish(encode({"topic": self.topic, "type": "delta", "ts": now, "data": changed}))
+
+
+class AdlAlertFeed(Feed):
+    """``adlAlert.{group}``: every second, each contract's pool balance and ADL thresholds (all contracts).
+
+    Numbers are JSON numbers, as in the docs' example (the REST endpoint sends
+    strings); ``mb`` is deprecated and ``""``, as the REST endpoint's ``maxBalance``.
+    """
+
+    interval_ms = INSURANCE_MS
+
+    def __init__(self, market: Market, spec: Spec) -> None:
+        super().__init__(market, spec)
+        coins = _group_coins(spec.symbol)
+        self.symbols = [s for p in POOLS if p.coin in coins for s in p.symbols]
+
+    def _payload(self, now: int) -> bytes:
+        data = []
+        for symbol in self.symbols:
+            item = adl_item(self.market, symbol, now)
+            data.append({"c": item["coin"], "s": symbol, "b": float(item["balance"]), "mb": "",
+                         "i_pr": float(item["insurancePnlRatio"]), "pr": float(item["pnlRatio"]),
+                         "adl_tt": int(item["adlTriggerThreshold"]), "adl_sr": float(item["adlStopRatio"])})
+        return encode({"topic": self.topic, "type": "snapshot", "ts": now, "data": data})
+
+    def welcome(self, sub: Subscriber, now: int) -> None:
+        if self.symbols:
+            sub.push_frame(text_frame(self._payload(now)))
+
+    def tick(self, now: int) -> None:
+        if self.symbols:
+            self.publish(self._payload(now))
+
+
+class SystemStatusFeed(Feed):
+    """``system.status``: the platform's maintenances; the local exchange has none, so one empty list."""
+
+    interval_ms = STATUS_MS
+
+    def welcome(self, sub: Subscriber, now: int) -> None:
+        sub.push_frame(text_frame(encode({"topic": self.topic, "ts": now, "data": []})))
+
+    def tick(self, now: int) -> None:
+        """Nothing to announce: a maintenance never happens here."""
+
+
 # ---------------------------------------------------------------- the registry
 
 _KINDS: dict[str, type[Feed]] = {"orderbook": BookFeed, "publicTrade": TradeFeed, "tickers": TickerFeed,
-                                 "kline": KlineFeed, "allLiquidation": LiquidationFeed}
+                                 "kline": KlineFeed, "allLiquidation": LiquidationFeed,
+                                 "orderbook.rpi": RpiBookFeed, "priceLimit": PriceLimitFeed,
+                                 "insurance": InsuranceFeed, "adlAlert": AdlAlertFeed,
+                                 SYSTEM_STATUS_TOPIC: SystemStatusFeed}
 
 
 class Feeds:

@@ -84,6 +84,34 @@ def decode_cursor(token: str) -> int | None:
     return int(text[2:])
 
 
+def candle_range(inst: Instrument, interval: str, start: int | None, end: int | None, limit: int,
+                 now_ms: int) -> tuple[int, int, int]:
+    """Which candles a kline request asks for: ``(first, last, current)`` candle numbers.
+
+    Candles whose start lies in ``[start, end]`` qualify (``end`` defaults to now
+    and is capped at now); when more than ``limit`` qualify, the ``limit``
+    nearest ``end``, except with ``start`` alone: then the ``limit`` candles from
+    ``start`` on. Nothing before the instrument's launch. ``current`` is the
+    still-open candle; ``last < first`` means no candle qualifies.
+    """
+    current = candle_index(interval, now_ms)
+    launch = candle_index(interval, inst.launch_ms)
+    start_idx = launch
+    if start is not None and start > now_ms:
+        return current + 1, current, current          # nothing has started yet (and no date overflow)
+    if start is not None:
+        i = candle_index(interval, start)
+        if candle_start(interval, i) < start:
+            i += 1
+        start_idx = max(launch, i)
+    if start is not None and end is None:
+        return start_idx, min(current, start_idx + limit - 1), current
+    end_t = now_ms if end is None else min(end, now_ms)
+    last = candle_index(interval, end_t)
+    first = max(launch, last - limit + 1, start_idx)
+    return first, last, current
+
+
 class _Fmt:
     """How one instrument writes prices, volumes and turnovers (integers -> strings)."""
 
@@ -305,22 +333,7 @@ class Market:
         the path so far.
         """
         inst = self._index[(category, symbol)]
-        current = candle_index(interval, now_ms)
-        launch = candle_index(interval, inst.launch_ms)
-        if start is not None:
-            i = candle_index(interval, start)
-            if candle_start(interval, i) < start:
-                i += 1
-            start_idx = max(launch, i)
-        if start is not None and end is None:
-            first = start_idx
-            last = min(current, first + limit - 1)
-        else:
-            end_t = now_ms if end is None else min(end, now_ms)
-            last = candle_index(interval, end_t)
-            first = max(launch, last - limit + 1)
-            if start is not None:
-                first = max(first, start_idx)
+        first, last, current = candle_range(inst, interval, start, end, limit, now_ms)
         if last < first:
             return []
         rows: list[list[str]] = []

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .numbers import ONE, ZERO, fmt, fmt_dp, money, price_step
+from .risk_limits import tiers
 
 if TYPE_CHECKING:  # imported for type checkers only
     from .catalog import Instrument
@@ -318,8 +319,8 @@ class Position:
         mp_value = size * mark
         return {
             "positionIdx": self.idx,
-            "riskId": 1,
-            "riskLimitValue": "2000000",
+            "riskId": tiers(inst)[0].id,                            # every position is in tier 1 here
+            "riskLimitValue": fmt(tiers(inst)[0].risk_limit_value),
             "symbol": self.symbol,
             "side": self.side,
             "size": fmt_dp(size, inst.qty_step),

@@ -1,5 +1,8 @@
 """The public streams: ``ws://HOST:PORT/v5/public/{spot,linear,inverse,option}``.
 
+The system-status stream ``ws://HOST:PORT/v5/public/misc/status`` works the same
+way with its one topic, ``system.status``.
+
 A client subscribes with ``{"op": "subscribe", "req_id": "...", "args": [topic, ...]}``
 and unsubscribes with the same frame and ``"op": "unsubscribe"`` (what pybit's
 ``unsubscribe`` sends). Each topic's messages come from a shared publisher in
@@ -63,6 +66,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bybit_spec.topics import STREAM_PATHS
+
 from .clock import now_ms
 from .feeds import TICK_OFFSET_MS, Feeds, parse_topic
 from .state import FEEDS, MARKET
@@ -78,6 +83,8 @@ __all__ = ["setup", "handle", "FeedClock", "SPOT_ARGS_PER_REQUEST", "OPTION_TOPI
 log = logging.getLogger("local_exchange.ws")
 
 SPOT_ARGS_PER_REQUEST = 10
+#: The system-status stream (``/v5/public/misc/status``): one topic, ``system.status``.
+STATUS_CHANNEL = "misc/status"
 OPTION_TOPICS_PER_CONNECTION = 2000
 ARGS_CHARS_PER_CONNECTION = 21_000
 #: Longest stretch of feed ticks the clock runs before letting the event loop serve sockets.
@@ -301,6 +308,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     return await serve(request, request.match_info["channel"], on_frame, on_close)
 
 
+async def handle_status(request: web.Request) -> web.StreamResponse:
+    """``GET /v5/public/misc/status`` upgraded to a WebSocket: the ``system.status`` topic only."""
+    return await serve(request, STATUS_CHANNEL, on_frame, on_close, ops=("subscribe", "unsubscribe"))
+
+
 async def _stop_feeds(app: web.Application) -> None:
     app[FEED_CLOCK].close()
     app[FEEDS].close()
@@ -312,4 +324,5 @@ def setup(app: web.Application) -> None:
     app[FEEDS] = Feeds(app[MARKET])
     app[FEED_CLOCK] = FeedClock()
     app.router.add_get("/v5/public/{channel:%s}" % "|".join(PUBLIC_CHANNELS), handle)
+    app.router.add_get(STREAM_PATHS[STATUS_CHANNEL], handle_status)
     app.on_cleanup.append(_stop_feeds)

@@ -73,6 +73,17 @@ def test_parse_round_trips_builders():
     assert (cat.kind, cat.category, cat.private) == ("execution.fast", "linear", True)
 
 
+def test_parse_knows_the_market_topics_beside_books_and_trades():
+    rpi = topics.parse("orderbook.rpi.BTCUSDT")
+    assert (rpi.kind, rpi.symbol, rpi.channels) == ("orderbook.rpi", "BTCUSDT", ("spot", "linear", "inverse"))
+    assert topics.parse("priceLimit.ETHUSDT").channels == ("spot", "linear", "inverse")
+    assert topics.parse("insurance.USDT").channels == ("linear",)
+    assert topics.parse("adlAlert.inverse").channels == ("inverse",)
+    assert topics.parse("system.status").channels == ("misc/status",)
+    with pytest.raises(ValueError, match="USDC, USDT, inverse"):
+        topics.parse("insurance.BTC")
+
+
 @pytest.mark.parametrize("bad", ["orderbook.500.BTCUSDT", "orderbook.50", "kline.1h.BTCUSDT", "tickers",
                                  "ticker.BTCUSDT", "", "orderbook.50.btcusdt"])
 def test_parse_refuses(bad):
