@@ -114,6 +114,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "add_or_reduce_margin": {**LINEAR, "margin": "10"},
     "set_margin_mode": {"setMarginMode": "REGULAR_MARGIN"},
     "switch_margin_mode": {**LINEAR, "tradeMode": 1, "buyLeverage": "10", "sellLeverage": "10"},
+    "set_risk_limit": {**LINEAR, "riskId": 2},
     "create_internal_transfer": {"transferId": "5b3bc8c5-4ab6-4e0a-9a8f-1d5c1a0a9e01", "coin": "USDT", "amount": "10",
                                  "fromAccountType": "UNIFIED", "toAccountType": "FUND"},
     "get_internal_transfer_records": {},

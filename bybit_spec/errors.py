@@ -29,6 +29,7 @@ INSUFFICIENT_AVAILABLE = 110007
 ORDER_COMPLETED = 110008
 STOP_ORDERS_EXCEEDED = 110009     # too many untriggered conditional orders on one symbol
 INSUFFICIENT_FOR_LEVERAGE = 110012
+LEVERAGE_OVER_RISK_LIMIT = 110013      # set-leverage above what the position's risk tier allows
 ADD_MARGIN_INSUFFICIENT = 110014       # add-margin beyond the available balance
 CROSS_MARGIN_POSITION = 110015         # "The position is in cross margin mode."
 QTY_TRUNCATED = 110017
@@ -36,6 +37,7 @@ SWITCH_WITH_POSITION = 110024     # switch-mode on a symbol that holds a positio
 POSITION_MODE_NOT_MODIFIED = 110025
 SWITCH_WITH_OPEN_ORDERS = 110028  # switch-mode on a symbol with open orders
 HEDGE_NOT_SUPPORTED = 110029      # hedge mode on anything but a USDT perpetual
+NO_RISK_LIMIT_INFO = 110031       # set-risk-limit with a riskId the symbol does not have
 NO_POSITION_FOR_MARGIN = 110033   # add-margin with no open position
 MARGIN_MODE_NOT_MODIFIED = 110026
 LEVERAGE_NOT_MODIFIED = 110043
@@ -46,6 +48,7 @@ REDUCE_MARGIN_TOO_MUCH = 110078   # add-margin taking back more than the initial
 TPSL_NOT_MODIFIED = 34040          # trading-stop with the values already set
 TRIGGER_EXPECT_RISING = 110092    # triggerDirection=1 but triggerPrice <= current price
 TRIGGER_EXPECT_FALLING = 110093   # triggerDirection=2 but triggerPrice >= current price
+RISK_LIMIT_EXCEEDED = 110090      # an order taking the position beyond what its leverage allows
 NOTIONAL_TOO_LOW = 110094
 
 # Asset codes: transfers between the funding and unified accounts
@@ -117,6 +120,7 @@ MESSAGES: dict[int, str] = {
     AUTO_ADD_MARGIN_ISOLATED_ONLY: "Only isolated mode can set auto-add-margin",
     ADD_MARGIN_INSUFFICIENT: "Insufficient available balance to add additional margin.",
     NO_POSITION_FOR_MARGIN: "You can't set margin without an open position",
+    NO_RISK_LIMIT_INFO: "Non-existing risk limit info, please check the risk limit rules.",
     SET_MARGIN_MODE_FAILED: "Set margin mode failed",
     REDUCE_MARGIN_TOO_MUCH: "Added margin more than max can reduce margin",
     NO_MMP_INFO: "There is no MMP information of the institution found.",

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
+from bybit_spec.errors import LEVERAGE_OVER_RISK_LIMIT, RISK_LIMIT_EXCEEDED
+
 from . import closed_pnl, ledger
 from .errors import (
     INSUFFICIENT_AVAILABLE,
@@ -70,6 +72,7 @@ from .orders import (
 from .params import Params
 from .position_mode import indexes
 from .records import ISOLATED_MARGIN, UNTRIGGERED, Execution, Order, Position
+from .risk_limits import max_value_at, tier_for
 from .triggers import FALL, RISE, TRIGGER_BYS, check_room, check_side, current_price, is_due, kind_filter
 
 if TYPE_CHECKING:  # the account is only annotated here: accounts imports matching (Accounts.sweep)
@@ -235,6 +238,7 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
             pos.isolated, pos.margin = account.margin_mode == ISOLATED_MARGIN, ZERO
         size_before, entry_before = pos.size, pos.avg_price
         pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
+        pos.retier(inst)
         open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
         if (order.take_profit or order.stop_loss) and pos.size and (pos.size > 0) == (order.side == "Buy"):
             pos.take_profit, pos.stop_loss = order.take_profit, order.stop_loss       # attached TP/SL
@@ -442,8 +446,24 @@ def place_order(account: Account, market: Market, p: Params, now_ms: int, create
         return order
     _fit_reduce_only(account, order)
     _check_funds(account, market, order, request.inst, now_ms)
+    _check_risk_limit(account, market, order, request.inst, now_ms)
     _book_and_match(account, market, order, request.inst, now_ms)
     return order
+
+
+def _check_risk_limit(account: Account, market: Market, order: Order, inst: Instrument, now_ms: int) -> None:
+    """110090 when the filled order would take the position beyond what its leverage allows (risk_limits.py)."""
+    if order.category != "linear" or order.reduce_only:
+        return
+    pos = account.position(order.symbol, now_ms, order.position_idx)
+    delta = order.qty if order.side == "Buy" else -order.qty
+    price = order.price if order.order_type == "Limit" else market.last_price("linear", order.symbol, now_ms)
+    value = abs(pos.size + delta) * price
+    if value > max_value_at(inst, pos.leverage):
+        needed = tier_for(inst, value).max_leverage
+        raise BybitError(RISK_LIMIT_EXCEEDED, "Order placement failed as your position may exceed the max limit. "
+                                              f"Please adjust your leverage to {fmt(needed)} or below to increase "
+                                              "the max. position limit")
 
 
 def _fit_reduce_only(account: Account, order: Order) -> None:
@@ -674,6 +694,9 @@ def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> No
     wanted = [sell if idx == 2 else buy for idx in idxs]
     if all(pos.leverage == lev for pos, lev in zip(sides, wanted)):
         raise BybitError(LEVERAGE_NOT_MODIFIED, "leverage not modified")
+    for pos, lev in zip(sides, wanted):
+        if pos.value > max_value_at(inst, lev):
+            raise BybitError(LEVERAGE_OVER_RISK_LIMIT, "Cannot set leverage due to risk limit level.")
     old = [(pos.leverage, pos.margin) for pos in sides]
     for pos, lev in zip(sides, wanted):
         pos.leverage = lev

@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .numbers import ONE, ZERO, fmt, fmt_dp, money, price_step
-from .risk_limits import tiers
+from .risk_limits import RiskTier, tier_for, tiers
 
 if TYPE_CHECKING:  # imported for type checkers only
     from .catalog import Instrument
 
-MMR = Decimal("0.005")              # maintenance margin rate: positionMM, and so liquidation (liquidation.py)
+MMR = Decimal("0.005")              # a flat position's maintenance margin rate (held ones: their risk tier)
 DEFAULT_LEVERAGE = Decimal(10)
 # An account's margin modes (account/info ``marginMode``): cross, isolated per position (isolated.py), portfolio
 REGULAR_MARGIN, ISOLATED_MARGIN, PORTFOLIO_MARGIN = "REGULAR_MARGIN", "ISOLATED_MARGIN", "PORTFOLIO_MARGIN"
@@ -261,6 +261,7 @@ class Position:
     isolated: bool = False              # opened under isolated margin (local_exchange.isolated)
     margin: Decimal = ZERO              # isolated: the margin set aside for it (positionIM / positionBalance)
     auto_add_margin: bool = False       # isolated: top the margin up from the wallet before liquidation
+    tier: RiskTier | None = None        # its risk limit tier, by value (risk_limits.py; set on every fill)
     take_profit: Decimal = ZERO         # Full-mode TP/SL prices, 0 = none (see local_exchange.tpsl)
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = "LastPrice"
@@ -291,8 +292,18 @@ class Position:
 
     @property
     def mm(self) -> Decimal:
-        """Maintenance margin: entry value x :data:`MMR`."""
-        return self.value * MMR
+        """Maintenance margin: ``value x maintenanceMargin - mmDeduction`` of its risk tier.
+
+        Bybit's risk limits are automatic: the tier follows the position's value
+        (:func:`local_exchange.risk_limits.tier_for`), set again on every fill.
+        """
+        if self.tier is None:
+            return self.value * MMR
+        return self.tier.maintenance(self.value)
+
+    def retier(self, inst: Instrument) -> None:
+        """Put the position in the risk tier its (new) value belongs to."""
+        self.tier = tier_for(inst, self.value)
 
     def unrealised(self, mark: Decimal) -> Decimal:
         """Profit if closed at ``mark``: ``(mark - avg) x size`` (size negative when short)."""
@@ -319,8 +330,8 @@ class Position:
         mp_value = size * mark
         return {
             "positionIdx": self.idx,
-            "riskId": tiers(inst)[0].id,                            # every position is in tier 1 here
-            "riskLimitValue": fmt(tiers(inst)[0].risk_limit_value),
+            "riskId": (self.tier or tiers(inst)[0]).id,
+            "riskLimitValue": fmt((self.tier or tiers(inst)[0]).risk_limit_value),
             "symbol": self.symbol,
             "side": self.side,
             "size": fmt_dp(size, inst.qty_step),
@@ -336,7 +347,7 @@ class Position:
             "positionIM": money(self.im),
             "positionIMByMp": money(self.im if self.isolated else mp_value / self.leverage),
             "positionMM": money(self.mm),
-            "positionMMByMp": money(mp_value * MMR),
+            "positionMMByMp": money(mp_value * self.mm / self.value if self.value else ZERO),
             "positionBalance": money(self.im),
             "takeProfit": fmt_dp(self.take_profit, tick) if self.take_profit else "",
             "stopLoss": fmt_dp(self.stop_loss, tick) if self.stop_loss else "",

@@ -10,8 +10,13 @@ fits under tier 1 can use the instrument's full leverage; every further tier
 allows less.
 
 :func:`tiers` is the table for one instrument, the single source the market
-endpoint ``GET /v5/market/risk-limit`` shows and the position endpoints read
-(set-risk-limit, maintenance margin). The rules, chosen to look like Bybit's
+endpoint ``GET /v5/market/risk-limit`` shows and the positions use. Since
+Bybit's risk limits became automatic (March 2024), a position is in the tier its
+value falls in (:func:`tier_for`), which sets its maintenance margin, and the
+leverage it is held at caps its value (:func:`max_value_at`): an order that
+would take it beyond is refused with 110090, a leverage the current value does
+not allow with 110013. ``position/set-risk-limit`` is still answered, and still
+changes nothing, as Bybit's page says. The rules, chosen to look like Bybit's
 published tables:
 
 * tier 1's ``maxLeverage`` is the instrument's ``maxLeverage`` (instruments-info);
@@ -113,6 +118,12 @@ def tier_for(inst: Instrument, value: Decimal) -> RiskTier:
     """The lowest tier whose ``riskLimitValue`` covers a position worth ``value`` (the last tier if none does)."""
     table = tiers(inst)
     return next((t for t in table if value <= t.risk_limit_value), table[-1])
+
+
+def max_value_at(inst: Instrument, leverage: Decimal) -> Decimal:
+    """The largest position value ``leverage`` allows: the ceiling of the highest tier that still offers it."""
+    allowed = [t.risk_limit_value for t in tiers(inst) if t.max_leverage >= leverage]
+    return allowed[-1] if allowed else Decimal(0)
 
 
 def risk_limit_item(tier: RiskTier) -> dict:

@@ -8,7 +8,9 @@
   :mod:`local_exchange.isolated`); in cross margin Bybit refuses those two with
   110015 and 110076;
 * ``position/trading-stop``: TP/SL of a position (:mod:`local_exchange.tpsl`);
-* ``position/switch-isolated``, the classic accounts' per-symbol switch: 100028.
+* ``position/switch-isolated``, the classic accounts' per-symbol switch: 100028;
+* ``position/set-risk-limit``: answered, and without effect, as on Bybit since
+  risk limits became automatic (:mod:`local_exchange.risk_limits`).
 
 Portfolio margin is refused with 10001 and a message that says the local
 exchange does not simulate it and where to try it (testnet): never silently
@@ -18,12 +20,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bybit_spec.errors import MESSAGES, NOT_FOR_UNIFIED
+from bybit_spec.errors import MESSAGES, NO_RISK_LIMIT_INFO, NOT_FOR_UNIFIED
 
 from . import envelope, isolated, position_mode, tpsl
 from .clock import now_ms
 from .errors import BybitError, param_error
+from .numbers import fmt
 from .records import ISOLATED_MARGIN, PORTFOLIO_MARGIN, REGULAR_MARGIN
+from .risk_limits import tiers
 from .state import ACCOUNT, MARKET, PARAMS
 
 routes = web.RouteTableDef()
@@ -125,3 +129,22 @@ async def switch_isolated(request: web.Request) -> web.Response:
     p.int("tradeMode", required=True)
     raise BybitError(NOT_FOR_UNIFIED, MESSAGES[NOT_FOR_UNIFIED] + " A unified account chooses its margin mode for "
                      "every position at once: set_margin_mode(setMarginMode='ISOLATED_MARGIN').")
+
+
+@routes.post("/v5/position/set-risk-limit")
+async def set_risk_limit(request: web.Request) -> web.Response:
+    """Choose a risk tier: answered as Bybit answers it, and changing nothing, as on Bybit.
+
+    Bybit's page says it: since risk limits became automatic (March 2024) the
+    tier follows the position's value and "it will not take effect even if you
+    set it successfully" (:mod:`local_exchange.risk_limits`). An unknown
+    ``riskId`` answers 110031.
+    """
+    symbol, _ = _linear_position(request)
+    risk_id = request[PARAMS].int("riskId", required=True)
+    inst = request.app[MARKET].instrument("linear", symbol)
+    assert inst is not None, "checked by _linear_position"
+    tier = next((t for t in tiers(inst) if t.id == risk_id), None)
+    if tier is None:
+        raise BybitError(NO_RISK_LIMIT_INFO, MESSAGES[NO_RISK_LIMIT_INFO])
+    return envelope.ok({"category": "linear", "riskId": tier.id, "riskLimitValue": fmt(tier.risk_limit_value)})
