@@ -46,6 +46,8 @@ SET_MARGIN_MODE_FAILED = 110073
 AUTO_ADD_MARGIN_ISOLATED_ONLY = 110076
 REDUCE_MARGIN_TOO_MUCH = 110078   # add-margin taking back more than the initial margin allows
 TPSL_NOT_MODIFIED = 34040          # trading-stop with the values already set
+TPSL_SIZE_TOO_LARGE = 110058      # a Partial TP/SL bigger than the position
+TOO_MANY_PARTIAL = 110061         # a 21st Partial TP/SL on one position
 TRIGGER_EXPECT_RISING = 110092    # triggerDirection=1 but triggerPrice <= current price
 TRIGGER_EXPECT_FALLING = 110093   # triggerDirection=2 but triggerPrice >= current price
 RISK_LIMIT_EXCEEDED = 110090      # an order taking the position beyond what its leverage allows
@@ -121,6 +123,8 @@ MESSAGES: dict[int, str] = {
     ADD_MARGIN_INSUFFICIENT: "Insufficient available balance to add additional margin.",
     NO_POSITION_FOR_MARGIN: "You can't set margin without an open position",
     NO_RISK_LIMIT_INFO: "Non-existing risk limit info, please check the risk limit rules.",
+    TPSL_SIZE_TOO_LARGE: "You can't set take profit and stop loss due to insufficient size of remaining position size.",
+    TOO_MANY_PARTIAL: "Not allowed to have more than 20 TP/SLs under Partial tpSlMode",
     SET_MARGIN_MODE_FAILED: "Set margin mode failed",
     REDUCE_MARGIN_TOO_MUCH: "Added margin more than max can reduce margin",
     NO_MMP_INFO: "There is no MMP information of the institution found.",

@@ -458,7 +458,7 @@ class Accounts:
                 sweep_account(account, market, now_ms)
             if any(pos.size for pos in account.positions.values()):
                 settle_funding(account, market, now_ms)
-                if any(pos.take_profit or pos.stop_loss for pos in account.positions.values()):
+                if any(pos.guarded for pos in account.positions.values()):
                     check_positions(account, market, now_ms)
                 check_liquidation(account, market, now_ms)
             else:

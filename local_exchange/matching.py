@@ -71,7 +71,7 @@ from .orders import (
 )
 from .params import Params
 from .position_mode import indexes
-from .records import ISOLATED_MARGIN, UNTRIGGERED, Execution, Order, Position
+from .records import ISOLATED_MARGIN, PARTIAL_TPSL, UNTRIGGERED, Execution, Order, Position
 from .risk_limits import max_value_at, tier_for
 from .triggers import FALL, RISE, TRIGGER_BYS, check_room, check_side, current_price, is_due, kind_filter
 
@@ -239,6 +239,8 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
         size_before, entry_before = pos.size, pos.avg_price
         pnl, closed = _apply_to_position(pos, order.side, qty, price, fee, now_ms)
         pos.retier(inst)
+        if size_before and not pos.size:
+            _clear_partial_tpsl(account, pos, order, now_ms, changes)
         open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
         if (order.take_profit or order.stop_loss) and pos.size and (pos.size > 0) == (order.side == "Buy"):
             pos.take_profit, pos.stop_loss = order.take_profit, order.stop_loss       # attached TP/SL
@@ -311,13 +313,13 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
         if new_size == 0:
             pos.avg_price = ZERO
             pos.margin = ZERO
-            pos.take_profit = pos.stop_loss = ZERO       # Bybit clears TP/SL with the position
+            pos.clear_tpsl()                             # Bybit clears TP/SL with the position
             pos.cur_realised += pnl - fee
         elif (new_size > 0) != (old > 0):          # flipped: the remainder opens at this price
             pos.avg_price = price
             if pos.isolated:
                 pos.margin = abs(new_size) * price / pos.leverage
-            pos.take_profit = pos.stop_loss = ZERO
+            pos.clear_tpsl()
             pos.open_time = now_ms
             pos.cur_realised = pnl - fee
         else:
@@ -327,6 +329,14 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
     pos.updated = now_ms
     pos.seq = next_seq()
     return pnl, closed
+
+
+def _clear_partial_tpsl(account: Account, pos: Position, closing: Order, now_ms: int, changes: Changes) -> None:
+    """A position closed: its waiting Partial-mode TP/SL orders go with it (``CancelByTpSlTsClear``)."""
+    for order in account.open_orders():
+        if (order is not closing and order.category == "linear" and order.stop_order_type in PARTIAL_TPSL
+                and (order.symbol, order.position_idx) == pos.key):
+            _finish(account, order, _cancelled_status(order), now_ms, changes, cancel_type="CancelByTpSlTsClear")
 
 
 def _push_position(account: Account, order: Order, now_ms: int, changes: Changes) -> None:
@@ -718,14 +728,15 @@ def set_leverage(account: Account, market: Market, p: Params, now_ms: int) -> No
 # Conditional orders (the trigger's rules are in :mod:`.triggers`)
 # --------------------------------------------------------------------------------------------
 def _untriggered_on(account: Account, category: str, symbol: str) -> int:
-    """How many conditional orders wait on ``symbol``."""
-    return sum(1 for o in account.open_orders()
-               if o.status == UNTRIGGERED and o.category == category and o.symbol == symbol)
+    """How many conditional orders wait on ``symbol`` (Partial TP/SL orders have a cap of their own, tpsl.py)."""
+    return sum(1 for o in account.open_orders() if o.status == UNTRIGGERED and o.category == category
+               and o.symbol == symbol and o.stop_order_type not in PARTIAL_TPSL)
 
 
 def _arm(account: Account, market: Market, order: Order, inst: Instrument, now_ms: int) -> None:
     """Step 4 of ``place_order`` for a conditional order: keep it waiting, publish it."""
-    check_room(_untriggered_on(account, order.category, order.symbol), order.category)
+    if order.stop_order_type not in PARTIAL_TPSL:
+        check_room(_untriggered_on(account, order.category, order.symbol), order.category)
     if order.reduce_only and not _reduce_cap(account, order):
         raise BybitError(QTY_TRUNCATED, "current position is zero, cannot fix reduce-only order qty")
     if order.stop_order_type == "tpslOrder":

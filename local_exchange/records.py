@@ -24,6 +24,7 @@ DEFAULT_LEVERAGE = Decimal(10)
 REGULAR_MARGIN, ISOLATED_MARGIN, PORTFOLIO_MARGIN = "REGULAR_MARGIN", "ISOLATED_MARGIN", "PORTFOLIO_MARGIN"
 OPEN_STATUSES = ("New", "PartiallyFilled", "Untriggered")   # Bybit's "open status" list
 UNTRIGGERED = "Untriggered"         # a conditional order waiting for its trigger price
+PARTIAL_TPSL = ("PartialTakeProfit", "PartialStopLoss")   # stopOrderType of Partial-mode TP/SL orders (tpsl.py)
 
 
 @dataclass
@@ -266,6 +267,9 @@ class Position:
     stop_loss: Decimal = ZERO
     tp_trigger_by: str = "LastPrice"
     sl_trigger_by: str = "LastPrice"
+    trailing_stop: Decimal = ZERO       # trailing stop distance, 0 = none (tpsl.py)
+    trail_active: Decimal = ZERO        # the price that starts it (activePrice), 0 = started at once
+    trail_peak: Decimal = ZERO          # best last price since it started, 0 = not started yet
     created: int = 0
     updated: int = 0
     open_time: int = 0
@@ -275,6 +279,15 @@ class Position:
     def key(self) -> tuple[str, int]:
         """How the account files it: ``(symbol, positionIdx)``."""
         return self.symbol, self.idx
+
+    @property
+    def guarded(self) -> bool:
+        """True while a take-profit, stop-loss or trailing stop watches it."""
+        return bool(self.take_profit or self.stop_loss or self.trailing_stop)
+
+    def clear_tpsl(self) -> None:
+        """Drop the take-profit, stop-loss and trailing stop (Bybit does when the position closes)."""
+        self.take_profit = self.stop_loss = self.trailing_stop = self.trail_active = self.trail_peak = ZERO
 
     @property
     def side(self) -> str:
@@ -351,7 +364,7 @@ class Position:
             "positionBalance": money(self.im),
             "takeProfit": fmt_dp(self.take_profit, tick) if self.take_profit else "",
             "stopLoss": fmt_dp(self.stop_loss, tick) if self.stop_loss else "",
-            "trailingStop": "0",
+            "trailingStop": fmt_dp(self.trailing_stop, tick) if self.trailing_stop else "0",
             "sessionAvgPrice": "",
             "delta": "",
             "gamma": "",

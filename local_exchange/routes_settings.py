@@ -14,9 +14,9 @@ what is only stored). Refusals, with Bybit's codes:
   request; ``account/info`` keeps showing ``spotHedgingStatus: OFF``.
 * ``mmp-*`` for a base coin without listed options: 110062 "There is no MMP
   information of the institution found.".
-* ``set-tpsl-mode``: ``Full`` is what every position here is (the answer is
-  ``{"tpSlMode": "Full"}``); ``Partial`` is refused with 10001, as the local
-  exchange does not simulate Partial-mode TP/SL.
+* ``set-tpsl-mode``: ``Full`` is the default every position here has (the answer
+  is ``{"tpSlMode": "Full"}``); a ``Partial`` default is refused with 10001 (Partial
+  TP/SL orders are made by ``trading-stop`` with ``tpslMode=Partial``).
 
 Chosen where the docs are silent: ``collateral-info`` with a ``currency`` the
 exchange does not list answers 10001; ``collateral-info`` shows no borrowing
@@ -267,5 +267,6 @@ async def set_tpsl_mode(request: web.Request) -> web.Response:
         raise param_error("params error: symbol invalid")
     mode = p.str("tpSlMode", required=True, choices=("Full", "Partial"))
     if mode == "Partial":
-        raise unsupported("tpSlMode", "Partial-mode TP/SL")
+        raise unsupported("tpSlMode", "a default of Partial-mode TP/SL; send tpslMode=Partial with each trading-stop "
+                                      "call instead")
     return envelope.ok({"tpSlMode": mode})

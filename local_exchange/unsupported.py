@@ -43,16 +43,6 @@ UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         **{name: ("amending an order's take-profit / stop-loss", ()) for name in _TPSL},
         "orderIv": ("option orders by implied volatility", ()),
     },
-    "/v5/position/trading-stop": {
-        "trailingStop": ("trailing stops", ("0",)),
-        "activePrice": ("trailing stops", ()),
-        "tpSize": ("Partial-mode TP/SL", ()),
-        "slSize": ("Partial-mode TP/SL", ()),
-        "tpLimitPrice": ("limit TP/SL orders", ()),
-        "slLimitPrice": ("limit TP/SL orders", ()),
-        "tpOrderType": ("limit TP/SL orders", ("Market",)),
-        "slOrderType": ("limit TP/SL orders", ("Market",)),
-    },
     "/v5/order/cancel": {"orderFilter": ("OCO and bidirectional TP/SL orders", ("Order", "StopOrder", "tpslOrder"))},
     "/v5/order/cancel-all": {"stopOrderType": ("cancelling by stop order type", ())},
 }

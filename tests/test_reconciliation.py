@@ -3,7 +3,8 @@
 Each session runs 17 hours of model time in 7-minute steps (so funding settles
 twice) with spot and linear orders of every kind the exchange simulates:
 market and limit orders, conditional orders, brackets with take-profit and
-stop-loss, TP/SL moved on the position, cancellations; in some sessions ETHUSDT
+stop-loss, stop-losses, trailing stops and Partial stop-loss orders set on the
+position, cancellations; in some sessions ETHUSDT
 trades in hedge mode, a long and a short side by side, and in some the
 account uses isolated margin. The exchange's sweep
 runs at every step, as the server runs it: it fires triggers, fills resting
@@ -90,11 +91,14 @@ def test_a_random_session_balances_to_the_last_decimal(seed, hedge, isolated):
         pos = account.positions.get(("ETHUSDT", rng.choice([1, 2]) if hedge else 0))
         if pos is not None and pos.size and rng.random() < 0.2:
             last = market.last_price("linear", "ETHUSDT", t)
-            stop = last * D("0.99") if pos.size > 0 else last * D("1.01")
+            stop = (last * D("0.99") if pos.size > 0 else last * D("1.01")).quantize(D("0.01"))
+            protect = rng.choice([{"tpslMode": "Full", "stopLoss": str(stop)},          # a stop-loss
+                                  {"tpslMode": "Full", "trailingStop": str((last / 200).quantize(D("0.01")))},
+                                  {"tpslMode": "Partial", "stopLoss": str(stop),        # a stop for part of it
+                                   "slSize": str(max(abs(pos.size) // 2, D("0.01")))}])
             try:
-                set_trading_stop(account, market, Params({"category": "linear", "symbol": "ETHUSDT", "tpslMode": "Full",
-                                                          "positionIdx": pos.idx,
-                                                          "stopLoss": str(stop.quantize(D("0.01")))}), t)
+                set_trading_stop(account, market, Params({"category": "linear", "symbol": "ETHUSDT",
+                                                          "positionIdx": pos.idx, **protect}), t)
             except BybitError:
                 pass
         if account.open_ids and rng.random() < 0.1:
@@ -108,7 +112,8 @@ def test_a_random_session_balances_to_the_last_decimal(seed, hedge, isolated):
     assert any(o.stop_order_type == "Stop" and o.status not in ("Untriggered", "Deactivated")
                for o in account.orders.values())                                    # some triggers fired
     assert not any(o.status == "Triggered" for o in account.orders.values())        # never left half-way
-    assert {"TakeProfit", "StopLoss"} <= {o.stop_order_type for o in account.orders.values()}   # TP/SL executed
+    kinds_fired = {o.stop_order_type for o in account.orders.values() if o.cum_qty}
+    assert {"TakeProfit", "StopLoss", "TrailingStop"} <= kinds_fired                # TP/SL/TS executed
     if hedge:       # both sides traded, and each position stayed on its own side
         assert {1, 2} <= {account.orders[e.order_id].position_idx for e in account.executions}
         assert all(p.size >= 0 if p.idx == 1 else p.size <= 0 for p in account.positions.values() if p.idx)

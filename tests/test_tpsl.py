@@ -95,7 +95,7 @@ def session():
         yield pybit_session(exchange)
 
 
-def test_over_rest_the_position_shows_it_and_what_is_not_simulated_is_refused(session):
+def test_over_rest_the_position_shows_it_and_partial_parameters_need_partial_mode(session):
     session.place_order(category="linear", symbol="ETHUSDT", side="Buy", orderType="Market", qty="0.10")
     last = D(session.get_tickers(category="linear", symbol="ETHUSDT")["result"]["list"][0]["lastPrice"])
     tp, sl = (last * D("1.1")).quantize(D("0.01")), (last * D("0.9")).quantize(D("0.01"))
@@ -103,11 +103,12 @@ def test_over_rest_the_position_shows_it_and_what_is_not_simulated_is_refused(se
                                     takeProfit=str(tp), stopLoss=str(sl))["retCode"] == 0
     pos = session.get_positions(category="linear", symbol="ETHUSDT")["result"]["list"][0]
     assert (D(pos["takeProfit"]), D(pos["stopLoss"])) == (tp, sl)
-    for extra in ({"tpslMode": "Partial"}, {"trailingStop": "50"}, {"tpOrderType": "Limit"}):
+    for extra, words in (({"tpslMode": "Partial"}, "needs tpSize"), ({"tpOrderType": "Limit"}, "only with tpslMode"),
+                         ({"tpLimitPrice": str(tp)}, "only with tpslMode=Partial")):
         with pytest.raises(InvalidRequestError) as caught:
             session.set_trading_stop(**{"category": "linear", "symbol": "ETHUSDT", "tpslMode": "Full",
                                         "positionIdx": 0, "takeProfit": str(tp + 1), **extra})
-        assert caught.value.status_code == 10001 and "not supported by the local exchange" in caught.value.message
+        assert caught.value.status_code == 10001 and words in caught.value.message
     session.place_order(category="linear", symbol="ETHUSDT", side="Sell", orderType="Market", qty="0.10",
                         reduceOnly=True)
     assert session.get_positions(category="linear", symbol="ETHUSDT")["result"]["list"][0]["takeProfit"] == ""
