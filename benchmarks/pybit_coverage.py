@@ -13,7 +13,8 @@ for the methods the course knows how to call, without arguments for the rest
 (a path the exchange does not serve answers 10017 whatever is sent). A method
 *answers* when the reply has retCode 0 and its ``result`` holds every key of
 the response example in Bybit's docs (``tests/data/docs_result_keys.json``,
-extracted from ``bybit-exchange/docs``), and so do the items of its list; or
+extracted from ``bybit-exchange/docs``), each with the example's JSON type
+(a string stays a string, a number a number), and so do the items of its list; or
 when it gets the refusal Bybit gives a fresh one-way, cross-margin account
 (:data:`ACCOUNT_REFUSALS`, e.g. 110025 for switching to the mode it is in).
 """
@@ -280,10 +281,35 @@ def missing_keys(path: str, result: Any, docs: dict[str, dict[str, list[str]]]) 
         # the docs' example may itself answer a bare list (historical-volatility): then no keys to expect
         return "" if expected is None or not expected["result"] else "result is not an object"
     lacking = [k for k in expected["result"] if DOCS_TYPOS.get(k, k) not in result]
+    types: dict[str, str] = expected.get("types", {})       # type: ignore[assignment]
+    lacking += [f"{k} is a {json_type(result[DOCS_TYPOS.get(k, k)])}, not a {types[k]}" for k in expected["result"]
+                if DOCS_TYPOS.get(k, k) in result and not same_type(types.get(k), result[DOCS_TYPOS.get(k, k)])]
     items = next((result[k] for k in ("list", "rows", "data") if isinstance(result.get(k), list)), None)
     if items and expected["item"] and isinstance(items[0], dict):
-        lacking += [f"item.{k}" for k in expected["item"] if DOCS_TYPOS.get(k, k) not in items[0]]
+        first = items[0]
+        lacking += [f"item.{k}" for k in expected["item"] if DOCS_TYPOS.get(k, k) not in first]
+        lacking += [f"item.{k} is a {json_type(first[DOCS_TYPOS.get(k, k)])}, not a {types[f'item.{k}']}"
+                    for k in expected["item"] if DOCS_TYPOS.get(k, k) in first
+                    and not same_type(types.get(f"item.{k}"), first[DOCS_TYPOS.get(k, k)])]
     return ", ".join(lacking)
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value, named as ``tests/data/docs_result_keys.json`` names them."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
+
+
+def same_type(documented: str | None, value: Any) -> bool:
+    """True when ``value`` has the example's type (a ``null`` or missing example type says nothing)."""
+    return documented in (None, "null") or json_type(value) in (documented, "null")
 
 
 def run() -> list[Row]:

@@ -35,3 +35,12 @@ def test_every_method_of_a_served_path_answers_with_the_docs_keys():
     assert all(r.ret_code == 10017 for r in unserved), [(r.method, r.ret_code) for r in unserved if r.ret_code != 10017]
     assert sum(r.answers for r in rows) >= FLOOR
     print("\n" + coverage.report(rows))
+
+
+def test_a_key_of_the_wrong_type_does_not_answer():
+    coverage = _coverage()
+    docs = {"/x": {"result": ["list"], "item": ["riskId", "size"],
+                   "types": {"list": "array", "item.riskId": "number", "item.size": "string"}}}
+    assert coverage.missing_keys("/x", {"list": [{"riskId": 1, "size": "0.1"}]}, docs) == ""
+    assert coverage.missing_keys("/x", {"list": [{"riskId": "1", "size": 0.1}]}, docs) == (
+        "item.riskId is a string, not a number, item.size is a number, not a string")

@@ -9,7 +9,8 @@ Run, with a checkout of ``bybit-exchange/docs``::
 For each page under ``docs/v5`` that names an endpoint (``<APIEndpoint method=...
 url=...>``), it parses the JSON of the page's *Response Example* and keeps the
 keys of ``result`` and of the first item of its list (``list``, ``rows`` or
-``data``). ``benchmarks/pybit_coverage.py`` checks the local exchange's replies
+``data``), and the JSON type of each example value (``"types"``: ``string``,
+``number``, ``boolean``, ...; item keys as ``item.<key>``). ``benchmarks/pybit_coverage.py`` checks the local exchange's replies
 against them. Pages whose example is not valid JSON (a few carry comments,
 which are stripped first) are skipped and counted.
 """
@@ -40,10 +41,25 @@ def keys_of(page: str) -> tuple[str, dict[str, list[str]]] | None:
         return None
     result = doc.get("result") if isinstance(doc, dict) else None
     if not isinstance(result, dict):
-        return endpoint.group(2), {"result": [], "item": []}
+        return endpoint.group(2), {"result": [], "item": [], "types": {}}
     items = result.get("list") or result.get("rows") or result.get("data")
-    item = sorted(items[0]) if isinstance(items, list) and items and isinstance(items[0], dict) else []
-    return endpoint.group(2), {"result": sorted(result), "item": item}
+    first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+    types = {key: json_type(value) for key, value in result.items()}
+    types.update({f"item.{key}": json_type(value) for key, value in first.items()})
+    return endpoint.group(2), {"result": sorted(result), "item": sorted(first), "types": dict(sorted(types.items()))}
+
+
+def json_type(value: object) -> str:
+    """The JSON type of an example value: ``string``, ``number``, ``boolean``, ``array``, ``object`` or ``null``."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
 
 
 def paths(docs: Path) -> dict[str, str]:
