@@ -21,6 +21,7 @@ when it gets the refusal Bybit gives a fresh one-way, cross-margin account
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import json
 import logging
@@ -51,6 +52,11 @@ from local_exchange.runner import LocalExchange
 from local_exchange.settings import DEMO_API_KEY, DEMO_API_SECRET, ExchangeConfig
 
 DOCS_KEYS = Path(__file__).resolve().parent.parent / "tests" / "data" / "docs_result_keys.json"
+_EXTRACTOR = importlib.util.spec_from_file_location("extract_docs_keys", DOCS_KEYS.with_name("extract_docs_keys.py"))
+assert _EXTRACTOR is not None and _EXTRACTOR.loader is not None
+_extract = importlib.util.module_from_spec(_EXTRACTOR)
+_EXTRACTOR.loader.exec_module(_extract)
+json_type = _extract.json_type      # the JSON type names the docs' extraction wrote, defined there once
 
 GROUPS: dict[str, type] = {
     "market": _v5_market.MarketHTTP, "trade": _v5_trade.TradeHTTP, "position": _v5_position.PositionHTTP,
@@ -292,19 +298,6 @@ def missing_keys(path: str, result: Any, docs: dict[str, dict[str, list[str]]]) 
                     for k in expected["item"] if DOCS_TYPOS.get(k, k) in first
                     and not same_type(types.get(f"item.{k}"), first[DOCS_TYPOS.get(k, k)])]
     return ", ".join(lacking)
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a value, named as ``tests/data/docs_result_keys.json`` names them."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "null"
 
 
 def same_type(documented: str | None, value: Any) -> bool:

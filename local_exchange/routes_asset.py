@@ -7,6 +7,7 @@ on this group, as in the docs' examples).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from aiohttp import web
 
@@ -15,6 +16,7 @@ from .chains import WITHDRAW_MAX, chains_of
 from .clock import now_ms
 from .errors import param_error
 from .numbers import ZERO, fmt
+from .params import Params
 from .routes_trade import paginate, time_window
 from .state import ACCOUNT, MARKET, PARAMS
 
@@ -74,14 +76,18 @@ async def transfer_coin_list(request: web.Request) -> web.Response:
     return envelope.ok({"list": coins}, message="success")
 
 
-@routes.post("/v5/asset/transfer/inter-transfer")
-async def inter_transfer(request: web.Request) -> web.Response:
-    p = request[PARAMS]
+def transfer_basics(p: Params) -> tuple[str, str, Decimal]:
+    """``transferId`` (a UUID: 10001 otherwise), ``coin`` and ``amount`` of a transfer request."""
     transfer_id = p.str("transferId", required=True)
     if not _UUID.match(transfer_id):
         raise param_error("params error: transferId must be a UUID")
-    coin = p.str("coin", required=True).upper()
-    amount = p.decimal("amount", required=True, positive=False)
+    return transfer_id, p.str("coin", required=True).upper(), p.decimal("amount", required=True, positive=False)
+
+
+@routes.post("/v5/asset/transfer/inter-transfer")
+async def inter_transfer(request: web.Request) -> web.Response:
+    p = request[PARAMS]
+    transfer_id, coin, amount = transfer_basics(p)
     from_type = transfers.account_type(p.str("fromAccountType", required=True), "fromAccountType")
     to_type = transfers.account_type(p.str("toAccountType", required=True), "toAccountType")
     done = transfers.inter_transfer(request[ACCOUNT], request.app[MARKET], transfer_id, coin, amount,

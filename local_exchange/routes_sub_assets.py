@@ -25,7 +25,7 @@ from . import deposits, envelope, members, transfers, universal
 from .chains import chains_of, find_chain
 from .clock import now_ms
 from .errors import param_error
-from .routes_asset import _UUID
+from .routes_asset import transfer_basics
 from .routes_trade import paginate, time_window
 from .state import ACCOUNT, ACCOUNTS, MARKET, PARAMS
 
@@ -39,11 +39,7 @@ STATUSES = ("SUCCESS", "FAILED", "PENDING")
 async def universal_transfer(request: web.Request) -> web.Response:
     """Move a coin between two UIDs of one family (see :mod:`local_exchange.universal`)."""
     p = request[PARAMS]
-    transfer_id = p.str("transferId", required=True)
-    if not _UUID.match(transfer_id):
-        raise param_error("params error: transferId must be a UUID")
-    coin = p.str("coin", required=True).upper()
-    amount = p.decimal("amount", required=True, positive=False)
+    transfer_id, coin, amount = transfer_basics(p)
     from_uid = p.int("fromMemberId", required=True)
     to_uid = p.int("toMemberId", required=True)
     from_type = transfers.account_type(p.str("fromAccountType", required=True), "fromAccountType")
