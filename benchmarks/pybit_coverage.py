@@ -235,7 +235,7 @@ ACCOUNT_REFUSALS: dict[str, int] = {
     "switch_margin_mode": 100028,                               # classic accounts only
     "set_hedging_mode": 140001,          # spot hedging is for portfolio margin only
     "repay": 34022041, "manual_no_convert_repay": 34022041, "repay_liability": 182102,     # nothing borrowed
-    "move_position": 500010,             # a master with no sub-accounts
+    "move_position": 500010,             # toUid is not one of its sub-accounts (none exists yet)
     "borrow": 34022036,                  # spot margin trading is off
     # not an affiliate: these take a key holding only the Affiliate permission, which only an affiliate has
     "get_affiliate_user_list": 10005, "get_affiliate_user_info": 10005, "get_affiliate_sub_list": 10005,

@@ -1,7 +1,7 @@
-"""What a UTA 2.0 master account with no sub-accounts and no options is answered elsewhere in the API.
+"""What a UTA 2.0 account that trades no options is answered elsewhere in the API.
 
 The account here is a unified trading account 2.0 (``unifiedMarginStatus: 5``),
-a master with no sub-accounts, trading spot and linear in one-way, cross margin.
+trading spot and linear perpetuals.
 These endpoints answer from that:
 
 * ``account/instruments-info``: the instruments this account may trade, as
@@ -18,8 +18,9 @@ These endpoints answer from that:
   (acct-mode.mdx), so this account has no such entries: an empty list. Its own
   log is ``account/transaction-log``.
 * ``position/move-positions``: positions move between a master and its
-  sub-accounts only; this master has none, so every request answers 500010
-  "The subaccount specified does not belong to the parent account", and
+  sub-accounts only; a UID outside the family answers 500010 "The subaccount
+  specified does not belong to the parent account", and a move inside it is
+  refused as not simulated (10001, with where to try it), so
   ``position/move-history`` is empty.
 * ``position/get-closed-positions``: closed *option* positions; options do not
   trade here, so none: an empty list in the docs' shape.
@@ -35,7 +36,7 @@ from aiohttp import web
 
 from bybit_spec.errors import NOT_YOUR_SUB
 
-from . import envelope
+from . import envelope, members
 from .clock import now_ms
 from .errors import fixed, param_error
 from .params import invalid, missing
@@ -114,10 +115,10 @@ def _check_leg(leg: Any) -> None:
 
 @routes.post("/v5/position/move-positions")
 async def move_positions(request: web.Request) -> web.Response:
-    """Between a master and its sub-accounts only; this master has none: 500010."""
+    """Between a master and its sub-accounts only (500010 otherwise); between them: not simulated (10001)."""
     p = request[PARAMS]
-    p.str("fromUid", required=True)
-    p.str("toUid", required=True)
+    from_uid = p.str("fromUid", required=True)
+    to_uid = p.str("toUid", required=True)
     legs = p.raw("list")
     if legs in (None, "", []):
         raise missing("list")
@@ -125,7 +126,18 @@ async def move_positions(request: web.Request) -> web.Response:
         raise invalid("list", "1 to 25 legs")
     for leg in legs:
         _check_leg(leg)
-    raise fixed(NOT_YOUR_SUB)
+    master = request[ACCOUNT]
+    members.master_only(master)
+    family = {master.uid, *master.member.subs}
+    if not {_uid(from_uid), _uid(to_uid)} <= family or from_uid == to_uid:
+        raise fixed(NOT_YOUR_SUB)
+    raise param_error("params error: moving positions between your accounts is not simulated by the local exchange; "
+                      "try it with BYBIT_ENV=testnet")
+
+
+def _uid(text: str) -> int:
+    """A UID as a number (-1, which no account has, if it is none)."""
+    return int(text) if text.strip().isdigit() else -1
 
 
 @routes.get("/v5/position/move-history")

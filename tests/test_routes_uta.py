@@ -56,6 +56,10 @@ def test_positions_move_only_between_a_master_and_its_subaccounts(session):
     assert refused(session.move_position, fromUid=uid, toUid="123", list=[{**leg, "side": "Long"}]) == 10001
     assert refused(session.move_position, fromUid=uid, toUid="123", list=[leg] * 26) == 10001
     assert refused(session.move_position, fromUid=uid, list=[leg]) == 10001
+    sub = str(session.create_sub_uid(username="movetarget1", memberType=1)["result"]["uid"])
+    with pytest.raises(InvalidRequestError) as caught:          # inside the family: said to be not simulated
+        session.move_position(fromUid=uid, toUid=sub, list=[leg])
+    assert caught.value.status_code == 10001 and "BYBIT_ENV=testnet" in caught.value.message
     assert session.get_move_position_history()["result"] == {"list": [], "nextPageCursor": ""}
     assert refused(session.get_move_position_history, status="Done") == 10001
 
