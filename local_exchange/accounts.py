@@ -440,6 +440,12 @@ class Accounts:
     def __iter__(self) -> Iterator[Account]:
         return iter(list(self._by_uid.values()))
 
+    def resting_orders(self, category: str, symbol: str) -> list[tuple[str, Decimal, Decimal]]:
+        """``(side, price, remaining qty)`` of every account's resting limit order on one book."""
+        return [(o.side, o.price, o.leaves_qty) for account in self._by_uid.values() if account.open_ids
+                for o in account.open_orders() if o.symbol == symbol and o.category == category
+                and o.order_type == "Limit" and o.status in ("New", "PartiallyFilled")]
+
     def __len__(self) -> int:
         return len(self._by_uid)
 

@@ -17,6 +17,11 @@ same way every time. For a symbol and a 100 ms time bucket:
 
 The hash is SplitMix64 computed on numpy ``uint64`` arrays (wrap-around
 arithmetic), so a 200-level side costs a few microseconds.
+
+What traders do on the exchange shows on top of this made-up book: fills take
+liquidity for a while and resting orders are added to the public book
+(:mod:`local_exchange.book_effects`, applied by ``Market.raw_book`` and
+``Market.public_raw_book``).
 """
 from __future__ import annotations
 

@@ -309,7 +309,7 @@ class BookFeed(Feed):
         self._s = '"data":{"s":"%s",' % spec.symbol
 
     def _raw(self, now: int) -> tuple[dict[int, int], dict[int, int], Any]:
-        raw = self.market.raw_book(self.spec.category, self.spec.symbol, now, self.depth)
+        raw = self.market.public_raw_book(self.spec.category, self.spec.symbol, now, self.depth)
         bids = dict(zip(raw.bid_ticks.tolist(), raw.bid_lots.tolist()))
         asks = dict(zip(raw.ask_ticks.tolist(), raw.ask_lots.tolist()))
         return bids, asks, raw

@@ -26,6 +26,7 @@ from bybit_spec.intervals import KLINE_INTERVALS, MINUTE_INTERVALS, OPEN_INTERES
 
 from . import catalog
 from .book import Book, RawBook, mix64, synthesize, to_book
+from .book_effects import ASK, BID, BookEffects, deplete, with_orders
 from .catalog import DAY_MS, EPOCH_MS, Instrument, instrument_info
 from .clock import now_ms as _clock_now
 from .encoding import encode
@@ -163,6 +164,7 @@ class Market:
         self._fmt: dict[tuple[str, str], _Fmt] = {}
         self._key: dict[tuple[str, str], int] = {}
         self._reference: dict[tuple[str, str, int], int] = {}
+        self.effects = BookEffects()        # liquidity taken by fills, resting orders shown (book_effects.py)
         for cat, insts in self._by_cat.items():
             for inst in insts:
                 k = (cat, inst.symbol)
@@ -284,7 +286,35 @@ class Market:
         return ticks
 
     def raw_book(self, category: str, symbol: str, t_ms: int, depth: int) -> RawBook:
-        """The book at ``t_ms`` as integer arrays (ticks, lots): what :meth:`book` is made from."""
+        """The book orders trade against at ``t_ms``, as integer arrays (ticks, lots).
+
+        The made-up book less the liquidity recent fills took (:mod:`.book_effects`);
+        :meth:`public_raw_book` adds the resting orders to it for the public views.
+        """
+        missing = self.effects.missing(category, symbol, t_ms)
+        if not missing:
+            return self._made_up_book(category, symbol, t_ms, depth)
+        return deplete(self._made_up_book(category, symbol, t_ms, depth + len(missing)), missing, depth)
+
+    def public_raw_book(self, category: str, symbol: str, t_ms: int, depth: int) -> RawBook:
+        """:meth:`raw_book` with every account's resting limit orders in it: what everyone sees."""
+        raw = self.raw_book(category, symbol, t_ms, depth)
+        if self.effects.resting is None:
+            return raw
+        inst = self._index[(category, symbol)]
+        orders = [(side, int(price / inst.tick_size), int(qty / inst.qty_step))
+                  for side, price, qty in self.effects.resting(category, symbol)]
+        return with_orders(raw, orders, depth) if orders else raw
+
+    def take_liquidity(self, category: str, symbol: str, side: str, fills: list[tuple[Decimal, Decimal]],
+                       now_ms: int) -> None:
+        """A taker's ``fills`` (price, qty) leave their levels for a while (a ``side`` buyer takes asks)."""
+        inst = self._index[(category, symbol)]
+        self.effects.take(category, symbol, ASK if side == "Buy" else BID,
+                          [(int(p / inst.tick_size), int(q / inst.qty_step)) for p, q in fills], now_ms)
+
+    def _made_up_book(self, category: str, symbol: str, t_ms: int, depth: int) -> RawBook:
+        """The synthesized book (:func:`local_exchange.book.synthesize`) around the price at ``t_ms``."""
         inst = self._index[(category, symbol)]
         center = self.mark_ticks(inst, t_ms) if category == "option" else self.last_ticks(inst, t_ms)
         price = self._reference_ticks(inst, t_ms) * inst.tick_float
@@ -309,7 +339,7 @@ class Market:
     def orderbook_result(self, category: str, symbol: str, t_ms: int, depth: int) -> dict:
         """The ``result`` of ``GET /v5/market/orderbook``: ``s, b, a, ts, u, seq, cts``."""
         f = self._fmt[(category, symbol)]
-        raw = self.raw_book(category, symbol, t_ms, depth)
+        raw = self.public_raw_book(category, symbol, t_ms, depth)
         pm, pd, lm, ld = f.price_mult, f.price_dec, f.lot_mult, f.vol_dec
         b = [[fixed(p * pm, pd), fixed(q * lm, ld)] for p, q in zip(raw.bid_ticks.tolist(), raw.bid_lots.tolist())]
         a = [[fixed(p * pm, pd), fixed(q * lm, ld)] for p, q in zip(raw.ask_ticks.tolist(), raw.ask_lots.tolist())]
@@ -610,7 +640,7 @@ class Market:
         f = self._fmt[(category, symbol)]
         if category == "option":
             return self._option_ticker(inst, f, t_ms)
-        top = self.raw_book(category, symbol, t_ms, 1)
+        top = self.public_raw_book(category, symbol, t_ms, 1)
         stats, prev24, prev1h = self._stats24(inst, t_ms)
         last = stats[3]
         pct = (last - prev24) / prev24 if prev24 else 0.0

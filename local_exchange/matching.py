@@ -410,6 +410,8 @@ def _take_then_rest(account: Account, market: Market, order: Order, inst: Instru
             return
     for price, q in plan:
         _fill(account, market, order, price, q, False, now_ms, changes)
+    if plan:
+        market.take_liquidity(order.category, order.symbol, order.side, plan, now_ms)   # gone for a while
     done = (order.quote_sized and bool(plan)) or (not order.quote_sized and order.cum_qty >= order.qty)
     if done:
         _finish(account, order, "Filled", now_ms, changes)

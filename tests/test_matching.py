@@ -83,6 +83,9 @@ class FakeMarket:
     def mark_price(self, category, symbol, t_ms):
         return self.prices[symbol]
 
+    def take_liquidity(self, category, symbol, side, fills, now_ms):
+        """The hand-set book refills at once (the real one: local_exchange.book_effects)."""
+
     def book(self, category, symbol, t_ms, depth):
         tick = self._inst[(category, symbol)].tick_size
         p = self.prices[symbol]

@@ -1,0 +1,81 @@
+"""Fills take liquidity from the book for a while; resting orders show in the public book (book_effects.py)."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+
+import numpy as np
+import pytest
+import websocket
+from sessions import own_exchange, pybit_session
+
+from local_exchange.accounts import Accounts
+from local_exchange.book import RawBook
+from local_exchange.book_effects import REFILL_MS, with_orders
+from local_exchange.catalog import _ms
+from local_exchange.market import Market
+from local_exchange.matching import place_order
+from local_exchange.params import Params
+
+T0 = _ms("2026-01-05") + 10 * 3_600_000
+
+
+def buy(account, market, qty, t=T0):
+    return place_order(account, market, Params({"category": "linear", "symbol": "ETHUSDT", "side": "Buy",
+                                                "orderType": "Market", "qty": qty}), t)
+
+
+def lists(raw: RawBook) -> tuple[list, ...]:
+    return raw.bid_ticks.tolist(), raw.bid_lots.tolist(), raw.ask_ticks.tolist(), raw.ask_lots.tolist()
+
+
+def test_a_fill_takes_its_levels_and_they_refill():
+    market = Market(7, now_ms=T0)
+    account = Accounts(market).add("k", "s")
+    before = market.raw_book("linear", "ETHUSDT", T0, 50)
+    first = buy(account, market, "20")
+    after = market.raw_book("linear", "ETHUSDT", T0, 50)
+    assert after.ask_ticks[0] > before.ask_ticks[0]                  # the best asks are gone
+    assert len(after.ask_ticks) == 50                                # and the book is still 50 deep
+    second = buy(account, market, "20")
+    assert second.avg_price > first.avg_price                        # the next buyer walks further
+    later = T0 + REFILL_MS
+    untouched = Market(7, now_ms=T0)                                 # the same market, where nobody traded
+    assert market.effects.missing("linear", "ETHUSDT", later - 1)   # still missing just before
+    assert lists(market.raw_book("linear", "ETHUSDT", later, 50)) == lists(untouched.raw_book("linear", "ETHUSDT",
+                                                                                                later, 50))
+
+
+def test_resting_orders_are_added_and_never_cross():
+    raw = RawBook(np.array([100, 99]), np.array([5, 5]), np.array([101, 102]), np.array([5, 5]), 0, 1, 1)
+    shown = with_orders(raw, [("Buy", 100, 3), ("Buy", 98, 2), ("Buy", 101, 9), ("Sell", 100, 9),
+                              ("Sell", 103, 1)], depth=3)
+    assert shown.bid_ticks.tolist() == [100, 99, 98] and shown.bid_lots.tolist() == [8, 5, 2]
+    assert shown.ask_ticks.tolist() == [101, 102, 103] and shown.ask_lots.tolist() == [5, 5, 1]
+
+
+@pytest.fixture(scope="module")
+def exchange():
+    with own_exchange(("other-key", "other-secret")) as running:
+        yield running
+
+
+def test_another_traders_resting_order_shows_over_rest_and_the_stream(exchange):
+    me, other = pybit_session(exchange), pybit_session(exchange, "other-key", "other-secret")
+    linear = {"category": "linear", "symbol": "BTCUSDT"}
+    best_bid = D(me.get_orderbook(**linear, limit=1)["result"]["b"][0][0])
+    price = str(best_bid - 15)                  # 150 ticks down: the price does not fall that far within the test
+    placed = other.place_order(**linear, side="Buy", orderType="Limit", qty="7.777", price=price)
+    levels = {p: q for p, q in me.get_orderbook(**linear, limit=200)["result"]["b"]}
+    assert D(levels[price]) >= D("7.777")                        # in the book every client reads
+    ws = websocket.create_connection(exchange.url.replace("http", "ws") + "/v5/public/linear", timeout=10)
+    try:
+        ws.send(json.dumps({"op": "subscribe", "args": ["orderbook.200.BTCUSDT"]}))
+        snapshot = next(m for m in (json.loads(ws.recv()) for _ in range(5)) if m.get("type") == "snapshot")
+        book = dict(snapshot["data"]["b"])
+        assert D(book[price]) >= D("7.777")                       # and on the stream
+    finally:
+        ws.close()
+    other.cancel_order(**linear, orderId=placed["result"]["orderId"])
+    levels = {p: q for p, q in me.get_orderbook(**linear, limit=200)["result"]["b"]}
+    assert D(levels.get(price, "0")) < D("7.777")                # gone with the order
