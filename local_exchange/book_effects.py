@@ -1,4 +1,4 @@
-"""What traders do to the made-up order book: their fills take liquidity, their resting orders add some.
+"""What traders do to the made-up market: their fills take liquidity and are public trades; resting orders show.
 
 The book of :mod:`local_exchange.book` is synthesized around the price, the
 same for everyone. Two things traders do show in it, as on a real exchange:
@@ -7,6 +7,10 @@ same for everyone. Two things traders do show in it, as on a real exchange:
   crosses) took at a price is missing from that level for :data:`REFILL_MS`:
   the next order walks further into the book, and every client sees the gap
   (REST and WebSocket alike) until the made-up market makers refill it.
+* **Their fills are public trades.** Every fill of an account's order is a
+  trade of the market: ``/v5/market/recent-trade`` and ``publicTrade.*`` list it
+  among the made-up trades, with the taker's side (the account's own side for
+  a taker fill, the other side when its resting order was hit).
 * **Resting limit orders are in the public book.** Every account's resting
   Limit orders add their remaining size at their price to the book the public
   endpoints show (``/v5/market/orderbook``, the ``orderbook.*`` streams, the
@@ -17,11 +21,13 @@ same for everyone. Two things traders do show in it, as on a real exchange:
 Simplified, and not Bybit: orders of different accounts never trade with each
 other. A taker's fills come from the made-up liquidity alone (so an order takes
 no liquidity from another account's resting order it can see in the public
-book), its fills are not added to ``publicTrade``, and a resting order still
-fills when the last price reaches it (:mod:`local_exchange.matching`).
+book), and a resting order still fills when the last price reaches it
+(:mod:`local_exchange.matching`). The candles and 24 h volumes follow the
+made-up trades only.
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -43,12 +49,27 @@ class Taken:
     until_ms: int
 
 
+KEPT_TRADES = 1_000          # accounts' trades remembered per symbol, newest kept
+
+
 @dataclass
 class BookEffects:
-    """Liquidity taken from each book, and where to find the resting orders to show in it."""
+    """Liquidity taken from each book, the accounts' trades, and where to find the resting orders."""
 
     resting: RestingOrders | None = None
     _taken: dict[tuple[str, str], dict[tuple[int, int], Taken]] = field(default_factory=dict)
+    _trades: dict[tuple[str, str], deque[dict]] = field(default_factory=dict)
+
+    def trade(self, category: str, symbol: str, item: dict) -> None:
+        """Remember one public trade item (``/v5/market/recent-trade``'s shape) of an account's fill."""
+        self._trades.setdefault((category, symbol), deque(maxlen=KEPT_TRADES)).append(item)
+
+    def trades(self, category: str, symbol: str, now_ms: int, limit: int) -> list[dict]:
+        """The accounts' trades up to ``now_ms``, newest first, at most ``limit``."""
+        kept = self._trades.get((category, symbol))
+        if not kept:
+            return []
+        return [d for d in reversed(kept) if int(d["time"]) <= now_ms][:limit]
 
     def take(self, category: str, symbol: str, side: int, fills: Iterable[tuple[int, int]], now_ms: int) -> None:
         """Note ``fills`` (ticks, lots) taken from ``side`` (:data:`ASK` for a buyer) at ``now_ms``."""

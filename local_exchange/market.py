@@ -444,7 +444,8 @@ class Market:
         """The ``limit`` most recent public trades at ``now_ms``, newest first.
 
         Trades follow the price path: one wherever the 100 ms path moved (taker
-        side ``Buy`` on an uptick, ``Sell`` on a downtick) and some in between.
+        side ``Buy`` on an uptick, ``Sell`` on a downtick) and some in between;
+        the accounts' own fills are among them (:mod:`.book_effects`).
         """
         inst = self._index[(category, symbol)]
         if category == "option":
@@ -474,7 +475,20 @@ class Market:
                 if len(out) == limit:
                     break
             minute -= 1
-        return out
+        ours = self.effects.trades(category, symbol, now_ms, limit)
+        if not ours:
+            return out
+        return sorted(out + ours, key=lambda d: (int(d["time"]), d["execId"]), reverse=True)[:limit]
+
+    def record_trade(self, category: str, symbol: str, taker_side: str, price: Decimal, qty: Decimal,
+                     exec_id: str, seq: int, now_ms: int) -> None:
+        """An account's fill, as the public trade everyone sees (:mod:`.book_effects`)."""
+        inst = self._index[(category, symbol)]
+        f = self._fmt[(category, symbol)]
+        self.effects.trade(category, symbol, {
+            "execId": exec_id, "symbol": symbol, "price": f.price(int(price / inst.tick_size)),
+            "size": f.lots(int(qty / inst.qty_step)), "side": taker_side, "time": str(now_ms),
+            "isBlockTrade": False, "isRPITrade": False, "seq": str(seq)})
 
     def option_trades(self, base_coin: str, now_ms: int, limit: int) -> list[dict]:
         """Recent trades of every option on ``base_coin``, newest first."""

@@ -267,6 +267,9 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
         pnl=pnl, tick_size=order.tick_size, qty_step=order.qty_step,
         market_unit=order.market_unit, seq=next_seq())
     account.executions.append(execution)
+    taker_side = order.side if not is_maker else ("Sell" if order.side == "Buy" else "Buy")
+    market.record_trade(order.category, order.symbol, taker_side, price, qty, execution.exec_id, execution.seq,
+                        now_ms)                         # a public trade, for everyone (book_effects.py)
     if order.category == "spot":
         ledger.record_trade(account, execution, inst.base_coin, inst.quote_coin, ZERO)
     else:

@@ -13,9 +13,11 @@ from local_exchange.accounts import Accounts
 from local_exchange.book import RawBook
 from local_exchange.book_effects import REFILL_MS, with_orders
 from local_exchange.catalog import _ms
+from local_exchange.clock import now_ms
 from local_exchange.market import Market
 from local_exchange.matching import place_order
 from local_exchange.params import Params
+from local_exchange.state import MARKET
 
 T0 = _ms("2026-01-05") + 10 * 3_600_000
 
@@ -76,6 +78,35 @@ def test_another_traders_resting_order_shows_over_rest_and_the_stream(exchange):
         assert D(book[price]) >= D("7.777")                       # and on the stream
     finally:
         ws.close()
+    market, now = exchange.app[MARKET], now_ms()
+    shown, traded = market.public_raw_book("linear", "BTCUSDT", now, 200), market.raw_book("linear", "BTCUSDT", now, 200)
+    assert dict(zip(shown.bid_ticks.tolist(), shown.bid_lots.tolist())).get(int(D(price) * 10), 0) == \
+        dict(zip(traded.bid_ticks.tolist(), traded.bid_lots.tolist())).get(int(D(price) * 10), 0) + 7777
     other.cancel_order(**linear, orderId=placed["result"]["orderId"])
-    levels = {p: q for p, q in me.get_orderbook(**linear, limit=200)["result"]["b"]}
-    assert D(levels.get(price, "0")) < D("7.777")                # gone with the order
+    now = now_ms()
+    assert lists(market.public_raw_book("linear", "BTCUSDT", now, 200)) == lists(
+        market.raw_book("linear", "BTCUSDT", now, 200))          # gone with the order
+
+
+def test_an_accounts_fill_is_a_public_trade_over_rest_and_the_stream(exchange):
+    me, other = pybit_session(exchange), pybit_session(exchange, "other-key", "other-secret")
+    ws = websocket.create_connection(exchange.url.replace("http", "ws") + "/v5/public/linear", timeout=10)
+    try:
+        ws.send(json.dumps({"op": "subscribe", "args": ["publicTrade.ETHUSDT"]}))
+        assert json.loads(ws.recv())["success"]
+        order_id = other.place_order(category="linear", symbol="ETHUSDT", side="Sell", orderType="Market",
+                                     qty="0.37")["result"]["orderId"]
+        (fill, *_) = other.get_executions(category="linear", orderId=order_id)["result"]["list"]
+        recent = me.get_public_trade_history(category="linear", symbol="ETHUSDT", limit=60)["result"]["list"]
+        (trade,) = [t for t in recent if t["execId"] == fill["execId"]]
+        assert (trade["side"], trade["price"], trade["time"]) == ("Sell", fill["execPrice"], fill["execTime"])
+        seen: list[dict] = []
+        for _ in range(200):                     # trades arrive every few hundred ms; ours is among the next ones
+            message = json.loads(ws.recv())
+            seen += message.get("data", [])
+            if any(t["i"] == fill["execId"] for t in seen):
+                break
+        (item,) = [t for t in seen if t["i"] == fill["execId"]]
+        assert (item["S"], item["p"]) == ("Sell", fill["execPrice"])
+    finally:
+        ws.close()

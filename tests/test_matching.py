@@ -86,6 +86,9 @@ class FakeMarket:
     def take_liquidity(self, category, symbol, side, fills, now_ms):
         """The hand-set book refills at once (the real one: local_exchange.book_effects)."""
 
+    def record_trade(self, category, symbol, taker_side, price, qty, exec_id, seq, now_ms):
+        """No public trades here (the real market: local_exchange.book_effects)."""
+
     def book(self, category, symbol, t_ms, depth):
         tick = self._inst[(category, symbol)].tick_size
         p = self.prices[symbol]
