@@ -22,8 +22,10 @@ What it holds:
 * a **market** whose price history is a pure function of (seed, symbol, time),
   so the same kline request returns the same rows on every machine;
 * **accounts**: the built-in demo key (``demo-api-key`` / ``demo-api-secret``,
-  refused from other machines) with a unified wallet of test funds; orders
-  match against the book and fills update orders, positions and wallet;
+  refused from other machines) with a unified wallet of test funds and a
+  funding account; orders match against the book and fills update orders,
+  positions and wallet, with one-way or hedge mode, cross or isolated margin,
+  TP/SL, risk tiers, funding and liquidation; sub-accounts with their own keys;
 * Bybit's **rate limits** (or low "teaching" ones) with the real headers, and
   the 403 IP ban;
 * a **wire log** of every request it saw, at ``GET /local/wire``, with notes on
@@ -33,6 +35,26 @@ What it holds:
   lives under ``/local/``.
 
 From a shell, for a whole classroom: ``python -m local_exchange --help``.
+
+Where things are (one module per subject):
+
+* market data: ``market`` (prices, books, klines, tickers, trades), ``prices``,
+  ``catalog`` (the instruments), ``book`` and ``book_effects`` (what traders do to
+  it), ``feeds`` (the public streams), ``risk_limits``, ``premium_index``,
+  ``volatility``, ``insurance``, ``deliveries``, ``account_ratio``, ``price_limits``,
+  ``index_components``, ``fee_groups``, ``rpi_book``;
+* trading: ``orders`` (reading a request), ``matching`` (what it does),
+  ``triggers`` (conditional orders), ``tpsl``, ``batch``, ``position_mode``,
+  ``isolated``, ``liquidation``, ``funding``, ``closed_pnl``, ``order_checks``,
+  ``dcp``, ``unsupported``; the records and their JSON in ``records``;
+* accounts and money: ``accounts``, ``account_settings``, ``keys``, ``members``
+  (sub-accounts), ``ledger`` (the transaction log), ``transfers``, ``universal``,
+  ``asset_book``, ``deposits``, ``withdrawals``, ``chains``, ``addresses``,
+  ``convert``, ``small_balance``, ``fund_log``, ``overview``;
+* the web layer: ``app``, ``routes_*`` (by endpoint group), ``ws_public``,
+  ``ws_private``, ``ws_trade``, ``ws_common``, ``ws_drops``, ``auth``, ``envelope``,
+  ``params``, ``limits``, ``wirelog``, ``wirenotes``, ``served`` (what is served,
+  for the README), ``classroom``, ``runner``, ``state``.
 
 Layers. The **model** (``market``, ``accounts``, ``records``, ``orders``, ``matching``,
 ``book``, ``prices``, ``catalog``, ``params``, ``errors``, ``limits``, ``feeds``,
@@ -52,11 +74,14 @@ How to add a REST endpoint, in this order:
 3. The model: the state and the rule in ``market.py`` / ``accounts.py`` /
    ``orders.py`` / ``matching.py``, the JSON item beside its record (``records.py``) or in
    ``shapes.py`` for a fixed answer; parameters read with :class:`.params.Params`.
-4. The handler: one ``@routes.get`` / ``@routes.post`` function in
-   ``routes_market.py``, ``routes_trade.py`` or ``routes_account.py`` that reads
-   the request, calls the model and answers with :mod:`.envelope`.
+4. The handler: one ``@routes.get`` / ``@routes.post`` function in the
+   ``routes_*.py`` module of its group that reads the request, calls the model
+   and answers with :mod:`.envelope`.
 5. Registration: a handler in an existing ``routes`` table is served at once; a
-   new ``routes_*.py`` module goes into ``app.bybit_routes``.
+   new ``routes_*.py`` module goes into ``app.bybit_routes``. Then
+   ``python course.py exchange --routes README.md`` rewrites the README's list
+   of what is served, and a call in ``benchmarks/pybit_coverage.py`` (``CALLS``)
+   shows the pybit method answering with the docs' keys and types.
 6. Tests: the model in ``tests/test_<model>.py``, the wire (envelope, retCodes,
    rate-limit headers) in ``tests/test_routes_<area>.py``, and pybit's own call
    against a running exchange if a notebook uses it.

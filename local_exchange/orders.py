@@ -61,7 +61,7 @@ _SCALE = Decimal(100_000_000)            # Bybit quotes contract sizes x 1e8 in 
 def not_traded(category: str) -> BybitError:
     """10001 for the categories this exchange lists but does not trade."""
     return param_error(f"The local exchange trades spot and linear only; category {category} "
-                       "cannot place, amend or cancel orders here")
+                       "cannot place, amend or cancel orders here (try it with BYBIT_ENV=testnet)")
 
 
 def unknown_symbol(category: str) -> BybitError:
