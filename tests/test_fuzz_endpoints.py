@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import os
 import time
 from urllib.parse import quote
 
@@ -35,6 +36,15 @@ NAMES = (
     "timeInForce", "baseCoin", "settleCoin", "status", "expDate", "intervalTime", "period",
     "positionIdx", "marketUnit", "reduceOnly", "triggerPrice", "takeProfit", "stopLoss", "orderFilter",
     "execType", "openOnly", "symbolType", "optionType", "isLeverage", "closeOnTrigger", "startTime", "endTime",
+    # the position, account, asset and user groups
+    "mode", "tpslMode", "trailingStop", "activePrice", "tpSize", "slSize", "tpLimitPrice", "tpOrderType",
+    "setMarginMode", "margin", "autoAddMargin", "riskId", "tradeMode", "fromUid", "toUid", "list", "request",
+    "transferId", "amount", "fromAccountType", "toAccountType", "fromMemberId", "toMemberId", "subMemberId",
+    "subMemberIds", "username", "memberType", "readOnly", "permissions", "frozen", "subuid", "apikey",
+    "quoteTxId", "quoteId", "fromCoin", "toCoin", "requestCoin", "requestAmount", "fromCoinList", "chain",
+    "chainType", "address", "id", "feeType", "forceChain", "timestamp", "product", "timeWindow",
+    "collateralSwitch", "window", "frozenPeriod", "qtyLimit", "deltaLimit", "modifyEnable", "deltaEnable",
+    "setHedgingMode", "currency", "coinName", "categoryV2", "agree",
 )
 MEANINGFUL = (
     "spot", "linear", "inverse", "option", "BTCUSDT", "ETHUSDT", "BTCUSD", "btcusdt", "UNIFIED", "CONTRACT",
@@ -61,6 +71,10 @@ BASE = {
     "category": "linear", "symbol": "BTCUSDT", "interval": "1", "limit": "5", "side": "Buy",
     "orderType": "Limit", "qty": "0.01", "price": "50000", "accountType": "UNIFIED", "coin": "USDT",
     "buyLeverage": "5", "sellLeverage": "5", "timeInForce": "GTC", "intervalTime": "5min", "orderLinkId": "x1",
+    "mode": 3, "tpslMode": "Partial", "tpSize": "0.001", "trailingStop": "100", "margin": "10", "riskId": 2,
+    "setMarginMode": "ISOLATED_MARGIN", "transferId": "5b3bc8c5-4ab6-4e0a-9a8f-1d5c1a0a9e01", "amount": "1",
+    "fromAccountType": "UNIFIED", "toAccountType": "FUND", "fromCoin": "USDT", "toCoin": "BTC",
+    "requestCoin": "USDT", "requestAmount": "10", "chain": "TRX", "username": "fuzzuser1", "memberType": 1,
 }
 random_params = st.dictionaries(keys, json_values, max_size=7)
 near_valid = st.tuples(st.sets(st.sampled_from(sorted(BASE))), st.dictionaries(keys, json_values, max_size=2)).map(
@@ -135,7 +149,9 @@ def _check(status: int, raw: bytes, method: str, path: str, sent: str) -> dict:
     return reply
 
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+#: Examples per route; ``FUZZ_EXAMPLES=500 python course.py test -k fuzz`` searches deeper (the suite uses 40).
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None,
+                suppress_health_check=list(HealthCheck))
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)
