@@ -227,6 +227,21 @@ REMEMBER: dict[str, tuple[str, str]] = {
 }
 
 
+#: Methods whose answer is always empty here, because the local exchange never has anything of that
+#: kind: they answer as Bybit answers an account with none, and are counted apart in the summary.
+ALWAYS_EMPTY: dict[str, str] = {
+    "get_contract_transaction_log": "classic and UTA 1.0 accounts only",
+    "get_move_position_history": "moving positions is not simulated",
+    "get_closed_options_positions": "options do not trade here",
+    "get_option_delivery_record": "no contract here expires",
+    "get_usdc_contract_settlement": "no USDC contracts here",
+    "get_escrow_sub_members": "no escrow (custodial) sub-accounts here",
+    "get_friend_referrals": "no referrals here",
+    "get_borrow_history": "borrowing is not simulated",
+    "get_coin_greeks": "options do not trade here (zeros)",
+}
+
+
 #: What Bybit answers a fresh one-way, cross-margin unified account with no position (what the account
 #: here is) for these; such a refusal is the right answer, counted apart from retCode 0.
 ACCOUNT_REFUSALS: dict[str, int] = {
@@ -367,9 +382,11 @@ def main() -> None:
     print(report(rows, args.failing))
     answered = sum(r.answers for r in rows)
     refused = sum(r.answers and r.ret_code != 0 for r in rows)
+    empty = sum(r.answers and r.ret_code == 0 and r.method in ALWAYS_EMPTY for r in rows)
     print(f"\n{answered} of {len(rows)} pybit HTTP methods in the six groups answer as Bybit would: "
-          f"{answered - refused} with retCode 0 and the docs' result keys, {refused} with the refusal Bybit gives "
-          "a fresh one-way, cross-margin account.")
+          f"{answered - refused} with retCode 0 and the docs' result keys ({empty} of them always empty, as for "
+          f"an account with nothing of that kind: {', '.join(sorted(ALWAYS_EMPTY))}), {refused} with the "
+          "refusal Bybit gives a fresh one-way, cross-margin account.")
 
 
 if __name__ == "__main__":

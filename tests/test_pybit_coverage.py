@@ -44,3 +44,10 @@ def test_a_key_of_the_wrong_type_does_not_answer():
     assert coverage.missing_keys("/x", {"list": [{"riskId": 1, "size": "0.1"}]}, docs) == ""
     assert coverage.missing_keys("/x", {"list": [{"riskId": "1", "size": 0.1}]}, docs) == (
         "item.riskId is a string, not a number, item.size is a number, not a string")
+
+
+def test_the_tables_name_real_pybit_methods():
+    coverage = _coverage()
+    names = {name for _, name, _ in coverage.methods()}
+    assert set(coverage.CALLS) <= names and set(coverage.ACCOUNT_REFUSALS) <= names
+    assert set(coverage.ALWAYS_EMPTY) <= names
