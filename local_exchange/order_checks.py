@@ -6,7 +6,8 @@ is 0.30 %). The rates are the wallet's own ``accountIMRate`` and
 ``accountMMRate`` (:meth:`~local_exchange.accounts.Account.wallet_balance`):
 *before* from the account as it is, *after* from a copy of the account on which
 the order is really placed, by the same code that places orders
-(:func:`local_exchange.matching.place_order`). So a limit order that rests adds
+(:func:`local_exchange.matching.place_order`), against a :class:`TrialMarket`
+that keeps the book and the public trades as they were. So a limit order that rests adds
 its order margin, a market order that fills adds its position margin and pays
 its fee, and ``postImrE4`` is exactly what ``wallet-balance`` shows once the
 same order is placed at the same prices. The copy has no listeners: nothing is
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import copy
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import param_error
 from .matching import place_order
@@ -53,6 +54,26 @@ def trial_copy(account: Account) -> Account:
     return copy.deepcopy(account, memo={id(account.listeners): [], id(account._wallet_json): {}})
 
 
+class TrialMarket:
+    """The market as a trial order sees it: the same prices and book, but its fills leave no trace there.
+
+    A real order's fills take liquidity from the book and are public trades
+    (:mod:`local_exchange.book_effects`); a trial's must do neither.
+    """
+
+    def __init__(self, market: Market) -> None:
+        self._market = market
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._market, name)
+
+    def take_liquidity(self, *args: Any) -> None:
+        """Nothing is taken."""
+
+    def record_trade(self, *args: Any) -> None:
+        """Nothing is traded in public."""
+
+
 def pre_check(account: Account, market: Market, p: Params, now_ms: int) -> dict[str, Any]:
     """The result of ``order/pre-check`` for the order ``p`` describes (see the module docstring)."""
     category = p.category(("linear", "inverse", "option"))
@@ -62,7 +83,7 @@ def pre_check(account: Account, market: Market, p: Params, now_ms: int) -> dict[
         raise param_error("params error: pre-check does not support conditional orders (triggerPrice)")
     pre_imr, pre_mmr = margin_rates_e4(account, market, now_ms)
     twin = trial_copy(account)
-    order = place_order(twin, market, p, now_ms)
+    order = place_order(twin, cast("Market", TrialMarket(market)), p, now_ms)
     post_imr, post_mmr = margin_rates_e4(twin, market, now_ms)
     return {"orderId": order.order_id, "orderLinkId": order.order_link_id, "preImrE4": pre_imr,
             "preMmrE4": pre_mmr, "postImrE4": post_imr, "postMmrE4": post_mmr}

@@ -31,9 +31,13 @@ def test_post_rates_are_the_wallets_after_the_same_order_at_the_same_time(world,
     account.listeners.append(lambda topic, data: pushed.append(topic))
     request = {"category": "linear", "symbol": "BTCUSDT", **order}
     before = margin_rates_e4(account, market, T0)
+    book, trades = market.raw_book("linear", "BTCUSDT", T0, 50), market.trades("linear", "BTCUSDT", T0, 20)
     check = pre_check(account, market, Params(request), T0)
     assert (check["preImrE4"], check["preMmrE4"]) == before
     assert pushed == [] and account.orders == {} and margin_rates_e4(account, market, T0) == before
+    after = market.raw_book("linear", "BTCUSDT", T0, 50)         # the market shows no trace of the trial
+    assert after.ask_lots.tolist() == book.ask_lots.tolist() and after.bid_lots.tolist() == book.bid_lots.tolist()
+    assert market.trades("linear", "BTCUSDT", T0, 20) == trades
     place_order(account, market, Params(request), T0)
     assert margin_rates_e4(account, market, T0) == (check["postImrE4"], check["postMmrE4"])
     assert check["postImrE4"] > check["preImrE4"]
