@@ -73,9 +73,15 @@ def indexes(account: Account, inst: Instrument) -> tuple[int, ...]:
 
 
 def check_idx(account: Account, inst: Instrument, idx: int) -> None:
-    """10001 unless ``idx`` fits the symbol's mode (0 in one-way mode, 1 or 2 in hedge mode)."""
+    """10001 unless ``idx`` fits the symbol's mode (0 in one-way mode, 1 or 2 in hedge mode).
+
+    Bybit's message, then (in brackets, the local exchange's own) which mode the
+    symbol is in and the ``positionIdx`` it takes.
+    """
     if idx not in indexes(account, inst):
-        raise param_error(IDX_MISMATCH)
+        which = ("hedge mode: positionIdx 1 for the long side, 2 for the short side"
+                 if account.modes.of(inst) == HEDGE else "one-way mode: positionIdx 0")
+        raise param_error(f"{IDX_MISMATCH} ({inst.symbol} is in {which})")
 
 
 def closes(idx: int, side: str) -> bool:

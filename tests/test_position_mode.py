@@ -135,3 +135,4 @@ def test_over_pybit_the_list_and_the_orders_show_both_sides():
         with pytest.raises(InvalidRequestError) as caught:
             session.set_trading_stop(**linear, tpslMode="Full", positionIdx=0, takeProfit="1")
         assert caught.value.message.startswith("position idx not match position mode")
+        assert "SOLUSDT is in hedge mode: positionIdx 1 for the long side" in caught.value.message
