@@ -788,6 +788,7 @@ def _fire(account: Account, market: Market, order: Order, now_ms: int) -> None:
             order.qty = min(order.qty, cap)
         try:
             _check_funds(account, market, order, inst, now_ms)
+            _check_risk_limit(account, market, order, inst, now_ms)
         except BybitError:
             raise _Cancel("EC_Others") from None
     except _Cancel as cancel:

@@ -10,7 +10,7 @@ from test_matching import NOW, FakeMarket
 
 from local_exchange.accounts import Accounts
 from local_exchange.errors import BybitError
-from local_exchange.matching import place_order, set_leverage
+from local_exchange.matching import place_order, set_leverage, sweep_account
 from local_exchange.params import Params
 from local_exchange.risk_limits import tier_for, tiers
 
@@ -84,3 +84,14 @@ def test_set_risk_limit_answers_and_changes_nothing():
         with pytest.raises(InvalidRequestError) as caught:
             session.set_risk_limit(**linear, riskId=99)
         assert caught.value.status_code == 110031
+
+
+def test_a_conditional_order_that_would_outgrow_the_leverage_is_cancelled_when_it_fires(world):
+    market, account = world
+    leverage(account, market, "100")
+    waiting = order(account, market, orderType="Market", qty="25", triggerPrice="100100", triggerDirection=1)
+    assert waiting.status == "Untriggered"          # no margin, no risk limit until it fires
+    market.prices["BTCUSDT"] = D("100100")
+    sweep_account(account, market, NOW + 1)         # what the exchange's sweep does for each account
+    assert (waiting.status, waiting.reject_reason) == ("Cancelled", "EC_Others")
+    assert ("BTCUSDT", 0) not in account.positions or account.positions["BTCUSDT", 0].size == 0
