@@ -429,3 +429,9 @@ REST_PATHS: dict[str, str] = {
     "/v5/user/update-sub-api": "POST",
 }
 """Path -> ``GET`` or ``POST`` (``GET/POST`` where the docs show both)."""
+
+RETIRED_PATHS: dict[str, str] = {
+    "/v5/asset/deposit/query-allowed-list": "GET /v5/asset/coin/query-info (pybit: get_coin_info) lists each coin's "
+                                             "chains with their deposit minimums and confirmations",
+}
+"""Paths pybit 5.x still calls that Bybit's V5 docs no longer list -> what to use instead."""

@@ -54,7 +54,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from bybit_spec.rest_paths import REST_PATHS
+from bybit_spec.rest_paths import REST_PATHS, RETIRED_PATHS
 from bybit_spec.topics import STREAM_PATHS
 
 from . import envelope, keys, ws_common, ws_public
@@ -156,11 +156,17 @@ def not_found(method: str, path: str, allowed: Iterable[str] = ()) -> web.Respon
     HTTP 200 with retCode 10017 and a message that says so: pybit shows the
     ``retMsg`` of a 200 reply in its error, while a 404 reaches the learner only
     as "HTTP status code is not 200." (Bybit itself serves such a path: this
-    answer is the local exchange's own.) A path nobody serves gets HTTP 404, as on Bybit.
+    answer is the local exchange's own.) So does a path pybit still calls that the
+    docs no longer list (:data:`bybit_spec.rest_paths.RETIRED_PATHS`), naming what to
+    use instead. A path nobody serves gets HTTP 404, as on Bybit.
     """
     allowed = sorted(m for m in allowed if m != "HEAD")
     if allowed:
         message = f"Route not found. {method} {path} is not served; use {' or '.join(allowed)}."
+    elif path in RETIRED_PATHS:
+        message = (f"Route not found. {path} is no longer in Bybit's V5 API docs (pybit still has a method for it); "
+                   f"use {RETIRED_PATHS[path]}.")
+        return _json(envelope_bytes(ROUTE_NOT_FOUND, message))
     elif path in REST_PATHS:
         message = (f"Route not found. {REST_PATHS[path]} {path} is served by Bybit, not by the local exchange: "
                    "try it with BYBIT_ENV=testnet (or demo) and your keys.")

@@ -219,3 +219,10 @@ def test_plain_http_to_websocket_paths_answers_the_404_envelope():
                 assert reply.json()["retCode"] == 10017 and "ws://" in reply.json()["retMsg"], (method, path)
         reply = requests.get(running.url + "/v5/public/nowhere")
         assert reply.status_code == 404 and reply.json()["retCode"] == 10017
+
+
+def test_a_path_pybit_still_calls_but_bybit_dropped_names_what_to_use():
+    with pytest.raises(InvalidRequestError) as caught:
+        connect.http().get_allowed_deposit_coin_info()
+    assert caught.value.status_code == 10017
+    assert "no longer in Bybit's V5 API docs" in caught.value.message and "get_coin_info" in caught.value.message
