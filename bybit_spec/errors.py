@@ -47,6 +47,7 @@ AUTO_ADD_MARGIN_ISOLATED_ONLY = 110076
 REDUCE_MARGIN_TOO_MUCH = 110078   # add-margin taking back more than the initial margin allows
 TPSL_NOT_MODIFIED = 34040          # trading-stop with the values already set
 TPSL_SIZE_TOO_LARGE = 110058      # a Partial TP/SL bigger than the position
+TPSL_PARTLY_FILLED = 110059       # amending the TP/SL of an order that has partly filled
 TOO_MANY_PARTIAL = 110061         # a 21st Partial TP/SL on one position
 TRIGGER_EXPECT_RISING = 110092    # triggerDirection=1 but triggerPrice <= current price
 TRIGGER_EXPECT_FALLING = 110093   # triggerDirection=2 but triggerPrice >= current price

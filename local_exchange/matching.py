@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
-from bybit_spec.errors import LEVERAGE_OVER_RISK_LIMIT, RISK_LIMIT_EXCEEDED
+from bybit_spec.errors import LEVERAGE_OVER_RISK_LIMIT, RISK_LIMIT_EXCEEDED, TPSL_PARTLY_FILLED
 
 from . import closed_pnl, ledger
 from .errors import (
@@ -73,7 +73,18 @@ from .params import Params
 from .position_mode import indexes
 from .records import ISOLATED_MARGIN, PARTIAL_TPSL, UNTRIGGERED, Execution, Order, Position
 from .risk_limits import max_value_at, tier_for
-from .triggers import FALL, RISE, TRIGGER_BYS, check_room, check_side, current_price, is_due, kind_filter
+from .triggers import (
+    FALL,
+    RISE,
+    TRIGGER_BYS,
+    check_room,
+    check_side,
+    check_tpsl_side,
+    current_price,
+    is_due,
+    kind_filter,
+)
+from .unsupported import unsupported
 
 if TYPE_CHECKING:  # the account is only annotated here: accounts imports matching (Accounts.sweep)
     from .accounts import Account
@@ -631,7 +642,7 @@ def scope_filter(market: Market, category: str, p: Params, require: bool):
 
 @changes_account
 def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Order:
-    """``POST /v5/order/amend``: new ``qty`` and/or ``price`` for a resting order.
+    """``POST /v5/order/amend``: new ``qty``, ``price`` and/or TP/SL (``takeProfit``, ``stopLoss``) for an open order.
 
     The new qty must exceed what already filled. A new price that crosses the
     book fills at once, as a taker (a PostOnly order is cancelled instead).
@@ -645,8 +656,15 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     price = p.decimal("price")
     new_qty = order.qty if qty is None else qty
     new_price = order.price if price is None else price
+    tpsl = _amended_tpsl(order, p, new_price)
     if new_qty == order.qty and new_price == order.price:
-        raise param_error("The order remains unchanged as the parameters entered match the existing ones")
+        if tpsl == (order.take_profit, order.stop_loss, order.tp_trigger_by, order.sl_trigger_by):
+            raise param_error("The order remains unchanged as the parameters entered match the existing ones")
+        order.take_profit, order.stop_loss, order.tp_trigger_by, order.sl_trigger_by = tpsl
+        order.updated = now_ms
+        Changes(orders={order.order_id: order}).publish(account, market, now_ms)
+        return order
+    order.take_profit, order.stop_loss, order.tp_trigger_by, order.sl_trigger_by = tpsl
     if qty is not None:
         check_qty(inst, qty, False)
         if qty <= order.cum_qty:
@@ -677,6 +695,39 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
     changes.wallet = True
     changes.publish(account, market, now_ms)
     return order
+
+
+def _amended_tpsl(order: Order, p: Params, price: Decimal) -> tuple[Decimal, Decimal, str, str]:
+    """The TP/SL an amend leaves on a resting linear order (``"0"`` removes one), its sides checked.
+
+    110059 once the order has partly filled: its TP/SL is then the position's
+    (``position/trading-stop`` changes it).
+    """
+    tp, sl = p.decimal("takeProfit", positive=False), p.decimal("stopLoss", positive=False)
+    tp_by = p.str("tpTriggerBy", choices=TRIGGER_BYS)
+    sl_by = p.str("slTriggerBy", choices=TRIGGER_BYS)
+    current = (order.take_profit, order.stop_loss, order.tp_trigger_by, order.sl_trigger_by)
+    if tp is None and sl is None and tp_by is None and sl_by is None:
+        return current
+    if order.category != "linear":
+        raise unsupported("takeProfit" if tp is not None else "stopLoss", "take-profit / stop-loss on a spot order")
+    if order.reduce_only:
+        raise param_error("params error: a reduce-only order opens nothing to protect")
+    if order.cum_qty > 0:
+        raise BybitError(TPSL_PARTLY_FILLED, "Not allowed to modify the TP/SL of a partially filled open order")
+    for name, value in (("takeProfit", tp), ("stopLoss", sl)):
+        if value is not None and value < 0:
+            raise param_error(f"params error: {name} cannot be less than 0 (0 removes it)")
+    new_tp = order.take_profit if tp is None else tp
+    new_sl = order.stop_loss if sl is None else sl
+    new_tp_by = (tp_by or order.tp_trigger_by or "LastPrice") if new_tp else ""
+    new_sl_by = (sl_by or order.sl_trigger_by or "LastPrice") if new_sl else ""
+    buy = order.side == "Buy"
+    if new_tp:
+        check_tpsl_side(buy, "TakeProfit", new_tp, price, new_tp_by)
+    if new_sl:
+        check_tpsl_side(buy, "StopLoss", new_sl, price, new_sl_by)
+    return new_tp, new_sl, new_tp_by, new_sl_by
 
 
 @changes_account
@@ -809,7 +860,7 @@ class _Cancel(Exception):
 
 def _amend_untriggered(account: Account, market: Market, order: Order, inst: Instrument,
                       p: Params, now_ms: int) -> Order:
-    """``/v5/order/amend`` of a waiting conditional order: ``triggerPrice``, ``triggerBy``, ``qty``, ``price``."""
+    """``/v5/order/amend`` of a waiting conditional order: trigger, ``qty``, ``price`` and its TP/SL."""
     trigger = p.decimal("triggerPrice")
     by = p.str("triggerBy", choices=TRIGGER_BYS) if order.category == "linear" else None
     qty = p.decimal("qty")
@@ -820,7 +871,10 @@ def _amend_untriggered(account: Account, market: Market, order: Order, inst: Ins
     new_by = by or order.trigger_by
     new_qty = order.qty if qty is None else qty
     new_price = order.price if price is None else price
-    if (new_trigger, new_by, new_qty, new_price) == (order.trigger_price, order.trigger_by, order.qty, order.price):
+    tpsl = _amended_tpsl(order, p, new_price if order.order_type == "Limit" else new_trigger)
+    if (new_trigger, new_by, new_qty, new_price, tpsl) == (order.trigger_price, order.trigger_by, order.qty,
+                                                          order.price, (order.take_profit, order.stop_loss,
+                                                                        order.tp_trigger_by, order.sl_trigger_by)):
         raise param_error("The order remains unchanged as the parameters entered match the existing ones")
     if trigger is not None:
         check_price(inst, trigger)
@@ -847,6 +901,7 @@ def _amend_untriggered(account: Account, market: Market, order: Order, inst: Ins
             raise
     order.trigger_price, order.trigger_by = new_trigger, new_by
     order.qty, order.price, order.trigger_direction = new_qty, new_price, direction
+    order.take_profit, order.stop_loss, order.tp_trigger_by, order.sl_trigger_by = tpsl
     if order.stop_order_type == "tpslOrder":
         _relock(order, inst)
     order.updated = now_ms

@@ -20,8 +20,6 @@ from typing import Any
 
 from .errors import BybitError, param_error
 
-_TPSL = ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpslMode", "tpLimitPrice", "slLimitPrice")
-
 UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "/v5/order/create": {
         # takeProfit / stopLoss / their trigger types are read by orders.py (Full mode; spot and Partial refused there)
@@ -40,7 +38,10 @@ UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "mmp": ("market maker protection (options)", ("false",)),
     },
     "/v5/order/amend": {
-        **{name: ("amending an order's take-profit / stop-loss", ()) for name in _TPSL},
+        # takeProfit / stopLoss / their trigger types are read by matching.amend_order (Full mode)
+        "tpslMode": ("Partial-mode TP/SL on an order", ("Full",)),
+        "tpLimitPrice": ("limit TP/SL orders", ()),
+        "slLimitPrice": ("limit TP/SL orders", ()),
         "orderIv": ("option orders by implied volatility", ()),
     },
     "/v5/order/cancel": {"orderFilter": ("OCO and bidirectional TP/SL orders", ("Order", "StopOrder", "tpslOrder"))},

@@ -1,4 +1,5 @@
-"""Trailing stops follow the price and close the position; Partial TP/SL are orders for part of it (tpsl.py)."""
+"""Trailing stops follow the price and close the position; Partial TP/SL are orders for part of it (tpsl.py);
+an open order's TP/SL can be amended until it starts to fill."""
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -8,7 +9,7 @@ from test_matching import NOW, FakeMarket
 
 from local_exchange.accounts import Accounts
 from local_exchange.errors import BybitError
-from local_exchange.matching import place_order
+from local_exchange.matching import amend_order, place_order
 from local_exchange.params import Params
 from local_exchange.tpsl import set_trading_stop
 
@@ -108,3 +109,25 @@ def test_partial_limits_and_checks(world):
     assert code(partial, account, market, takeProfit="101000", tpSize="0.001") == 110061    # a 21st
     limit = [o for o in account.open_orders() if o.order_type == "Limit"]
     assert len(limit) == 1 and limit[0].price == D("100990")
+
+
+def amend(account, market, order, **params):
+    return amend_order(account, market, Params({"category": "linear", "symbol": "BTCUSDT",
+                                                "orderId": order.order_id, **params}), NOW)
+
+
+def test_an_open_orders_tp_and_sl_are_amended_and_checked(world):
+    market, _, account = world
+    resting = place_order(account, market, Params({"category": "linear", "symbol": "BTCUSDT", "side": "Buy",
+                                                   "orderType": "Limit", "qty": "0.010", "price": "90000",
+                                                   "takeProfit": "95000"}), NOW)
+    amend(account, market, resting, takeProfit="96000", stopLoss="85000", slTriggerBy="MarkPrice")
+    assert (resting.take_profit, resting.stop_loss, resting.sl_trigger_by) == (96000, 85000, "MarkPrice")
+    amend(account, market, resting, takeProfit="0")
+    assert resting.take_profit == 0 and resting.tp_trigger_by == "" and resting.stop_loss == 85000
+    assert code(amend, account, market, resting, stopLoss="91000") == 10001          # above a buy's price
+    assert code(amend, account, market, resting, stopLoss="85000") == 10001          # unchanged
+    partly = place_order(account, market, Params({"category": "linear", "symbol": "BTCUSDT", "side": "Buy",
+                                                  "orderType": "Limit", "qty": "1.000", "price": "100000.1"}), NOW)
+    assert partly.status == "PartiallyFilled"
+    assert code(amend, account, market, partly, takeProfit="120000") == 110059
