@@ -242,10 +242,18 @@ class Limiter:
 
     # -- after a call ----------------------------------------------------------------------
     def update(self, key: Any, headers: Mapping[str, str] | None) -> Budget | None:
-        """Read the budget from a reply's headers for ``key`` (keeps the old one if there is none)."""
+        """Read the budget from a reply's headers for ``key`` (keeps the old one if there is none).
+
+        The call is then counted as made *now*, when its reply came, rather than
+        when it was sent: the exchange counted it somewhere in between, so a slot
+        timed from the reply is never freed too early, however slow the machine.
+        """
+        state = self.endpoints.setdefault(key, _Endpoint())
+        if state.sent:
+            state.sent[-1] = self.clock()
         budget = read_headers(headers)
         if budget is not None:
-            self.endpoints.setdefault(key, _Endpoint()).budget = budget
+            state.budget = budget
         return budget
 
     def note_ban(self, headers: Mapping[str, str] | None) -> float:

@@ -107,6 +107,28 @@ def test_limiter_paces_to_headers_without_refusals():
     assert frame["waited_s"].gt(0).sum() >= 3
 
 
+class SlowEndpoint(FakeEndpoint):
+    """The same endpoint on a busy machine: some requests reach it late (``lags``, seconds, in turn)."""
+
+    def __init__(self, clock: FakeClock, limit: int, lags: list[float]) -> None:
+        super().__init__(clock, limit)
+        self.lags, self.calls = lags, 0
+
+    def __call__(self, **kwargs):
+        self.clock.now += self.lags[self.calls % len(self.lags)]     # on its way to the exchange
+        self.calls += 1
+        return super().__call__(**kwargs)
+
+
+def test_limiter_is_never_early_when_some_requests_are_slow_to_arrive():
+    clock = FakeClock()
+    endpoint = SlowEndpoint(clock, limit=5, lags=[0.1, 0, 0, 0, 0, 0])   # one late arrival in six
+    limiter = Limiter(clock=clock, sleep=clock.sleep)
+    for _ in range(20):
+        limiter.call(endpoint, key="positions")
+    assert endpoint.refused == 0
+
+
 def test_limiter_does_not_wait_while_budget_left():
     clock = FakeClock()
     endpoint = FakeEndpoint(clock, limit=50)
