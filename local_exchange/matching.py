@@ -36,10 +36,11 @@ Only ``spot`` and ``linear`` trade here; ``inverse`` and ``option`` orders get
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bybit_spec.errors import LEVERAGE_OVER_RISK_LIMIT, RISK_LIMIT_EXCEEDED, TPSL_PARTLY_FILLED
 
@@ -156,6 +157,8 @@ class Changes:
             account.emit("wallet", [account.wallet_balance(market, now_ms)])
 
 
+log = logging.getLogger(__name__)
+
 LIQUIDATION_ORDER = "CreateByLiq"      # createType of the orders a liquidation places (liquidation.py)
 
 
@@ -253,7 +256,8 @@ def _fill(account: Account, market: Market, order: Order, price: Decimal, qty: D
         if size_before and not pos.size:
             _clear_partial_tpsl(account, pos, order, now_ms, changes)
         open_fee, close_fee = closed_pnl.split_fee(pos, size_before, closed, qty, fee)
-        if (order.take_profit or order.stop_loss) and pos.size and (pos.size > 0) == (order.side == "Buy"):
+        if (order.take_profit or order.stop_loss) and order.tpsl_mode != "Partial" and pos.size \
+                and (pos.size > 0) == (order.side == "Buy"):
             pos.take_profit, pos.stop_loss = order.take_profit, order.stop_loss       # attached TP/SL
             pos.tp_trigger_by = order.tp_trigger_by or "LastPrice"
             pos.sl_trigger_by = order.sl_trigger_by or "LastPrice"
@@ -343,6 +347,47 @@ def _apply_to_position(pos: Position, side: str, qty: Decimal, price: Decimal, f
     pos.updated = now_ms
     pos.seq = next_seq()
     return pnl, closed
+
+
+def partial_tpsl_leg(long: bool, symbol: str, idx: int, kind: str, price: Decimal, by: str, order_type: str,
+                     limit_price: Decimal, qty: Decimal) -> dict[str, Any]:
+    """The order request of one Partial-mode TP/SL (``kind`` ``TakeProfit`` or ``StopLoss``) of a position.
+
+    A reduce-only conditional order on the position's closing side, rising to a
+    long's take-profit (falling to its stop-loss; a short's the other way).
+    """
+    leg: dict[str, Any] = {"category": "linear", "symbol": symbol, "side": "Sell" if long else "Buy",
+                           "orderType": order_type, "qty": fmt(qty), "triggerPrice": fmt(price),
+                           "triggerDirection": RISE if (kind == "TakeProfit") == long else FALL, "triggerBy": by,
+                           "reduceOnly": True, "positionIdx": idx}
+    if order_type == "Limit":
+        leg["price"] = fmt(limit_price)
+    return leg
+
+
+def arm_partial_tpsl(account: Account, market: Market, orders: Iterable[Order], now_ms: int) -> None:
+    """For each finished order with Partial TP/SL attached: its TP/SL orders, for what it filled.
+
+    Placed once the order is done (filled, or cancelled after filling some), so
+    one order makes one take-profit and one stop-loss, whatever its fills. One
+    whose trigger the price has already passed is not placed: a warning says so.
+    """
+    for order in list(orders):
+        if order.tpsl_mode != "Partial" or order.tpsl_armed or order.is_open or not order.cum_qty:
+            continue
+        order.tpsl_armed = True
+        for kind, price, by, order_type, limit in (
+                ("TakeProfit", order.take_profit, order.tp_trigger_by, order.tp_order_type, order.tp_limit_price),
+                ("StopLoss", order.stop_loss, order.sl_trigger_by, order.sl_order_type, order.sl_limit_price)):
+            if not price:
+                continue
+            leg = partial_tpsl_leg(order.side == "Buy", order.symbol, order.position_idx, kind, price,
+                                   by or "LastPrice", order_type, limit, order.cum_qty)
+            try:
+                place_order(account, market, Params(leg), now_ms, create_type=f"CreateByPartial{kind}",
+                            stop_order_type=f"Partial{kind}")
+            except BybitError as error:
+                log.warning("the Partial %s of order %s was not placed: %s", kind, order.order_id, error)
 
 
 def _clear_partial_tpsl(account: Account, pos: Position, closing: Order, now_ms: int, changes: Changes) -> None:
@@ -514,6 +559,7 @@ def _book_and_match(account: Account, market: Market, order: Order, inst: Instru
     if order.category == "linear":               # Bybit pushes the position on every order event
         _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
+    arm_partial_tpsl(account, market, changes.orders.values(), now_ms)
 
 
 def _check_funds(account: Account, market: Market, order: Order, inst: Instrument,
@@ -583,6 +629,7 @@ def cancel_order(account: Account, market: Market, p: Params, now_ms: int) -> Or
     if category == "linear":
         _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
+    arm_partial_tpsl(account, market, [order], now_ms)      # for what it filled before the cancel
     return order
 
 
@@ -607,6 +654,7 @@ def cancel_all(account: Account, market: Market, p: Params, now_ms: int) -> list
             if category == "linear":
                 _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
+    arm_partial_tpsl(account, market, done, now_ms)
     return done
 
 
@@ -694,6 +742,7 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
         _push_position(account, order, now_ms, changes)
     changes.wallet = True
     changes.publish(account, market, now_ms)
+    arm_partial_tpsl(account, market, [order], now_ms)
     return order
 
 
@@ -849,6 +898,7 @@ def _fire(account: Account, market: Market, order: Order, now_ms: int) -> None:
     if order.category == "linear":
         _push_position(account, order, now_ms, changes)
     changes.publish(account, market, now_ms)
+    arm_partial_tpsl(account, market, [order], now_ms)
     account.touch()
 
 
@@ -941,3 +991,4 @@ def sweep_account(account: Account, market: Market, now_ms: int) -> None:
                     reject_reason="EC_ReduceOnlySetButNotReducePosition")
     if changes.orders:
         changes.publish(account, market, now_ms)
+        arm_partial_tpsl(account, market, list(changes.orders.values()), now_ms)

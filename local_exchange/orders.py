@@ -157,6 +157,7 @@ class OrderRequest:
     tp_trigger_by: str = "LastPrice"
     sl_trigger_by: str = "LastPrice"
     position_idx: int = 0
+    tpsl: AttachedTpsl | None = None      # how attached TP/SL works: Full or Partial (its orders' types, limit prices)
 
 
 def read_order_request(account: Account, market: Market, p: Params, now_ms: int) -> OrderRequest:
@@ -207,15 +208,33 @@ def read_order_request(account: Account, market: Market, p: Params, now_ms: int)
                         reduce_only=reduce_only or close_on_trigger, market_unit=_given(market_unit),
                         last=last, trigger=trigger, close_on_trigger=close_on_trigger,
                         take_profit=tpsl[0], stop_loss=tpsl[1], tp_trigger_by=tpsl[2], sl_trigger_by=tpsl[3],
-                        position_idx=position_idx)
+                        position_idx=position_idx, tpsl=tpsl[4])
+
+
+@dataclass(frozen=True)
+class AttachedTpsl:
+    """How an order's attached take-profit / stop-loss works once it fills.
+
+    ``Full``: they become the position's TP/SL (:mod:`local_exchange.tpsl`).
+    ``Partial``: reduce-only TP/SL *orders* for what the order filled, each
+    closing at market or, with a ``Limit`` type, at its limit price.
+    """
+
+    mode: str = "Full"
+    tp_order_type: str = "Market"
+    sl_order_type: str = "Market"
+    tp_limit_price: Decimal = ZERO
+    sl_limit_price: Decimal = ZERO
 
 
 def _read_attached_tpsl(p: Params, category: str, buy: bool, reduce_only: bool,
-                        base: Decimal) -> tuple[Decimal, Decimal, str, str]:
-    """``takeProfit``/``stopLoss`` sent with an order: (tp, sl, tpTriggerBy, slTriggerBy), 0 when absent.
+                        base: Decimal) -> tuple[Decimal, Decimal, str, str, AttachedTpsl | None]:
+    """``takeProfit``/``stopLoss`` sent with an order: (tp, sl, tpTriggerBy, slTriggerBy, how), 0 when absent.
 
-    In ``Full`` mode (the only one simulated) they become the position's TP/SL
-    when the order opens or adds to it (:mod:`local_exchange.tpsl` executes them).
+    ``tpslMode`` ``Full`` (the default) makes them the position's TP/SL when the
+    order opens or adds to it; ``Partial`` places TP/SL orders for what the
+    order filled, once it has (``tpOrderType=Limit`` with ``tpLimitPrice``: a
+    limit order; Full mode closes at market only, so ``Limit`` there is 10001).
     Their side is checked against the order's price (a Market order: the last
     price). Chosen where the docs are silent: a reduce-only order takes none
     (it opens nothing to protect): 10001 says so.
@@ -225,11 +244,14 @@ def _read_attached_tpsl(p: Params, category: str, buy: bool, reduce_only: bool,
     tp_by = p.str("tpTriggerBy", default="LastPrice", choices=TRIGGER_BYS)
     sl_by = p.str("slTriggerBy", default="LastPrice", choices=TRIGGER_BYS)
     if not (tp or sl):
-        return ZERO, ZERO, tp_by, sl_by
+        for prefix, name in (("tp", "takeProfit"), ("sl", "stopLoss")):
+            if p.decimal(f"{prefix}LimitPrice", positive=False) or p.str(f"{prefix}OrderType") == "Limit":
+                raise param_error(f"params error: {prefix}LimitPrice and {prefix}OrderType=Limit need a {name} "
+                                  "(and tpslMode=Partial): they say how it closes")
+        return ZERO, ZERO, tp_by, sl_by, None
     if category != "linear":
         raise unsupported("takeProfit" if tp else "stopLoss", "take-profit / stop-loss on a spot order")
-    if p.str("tpslMode", default="Full", choices=("Full", "Partial")) == "Partial":
-        raise unsupported("tpslMode", "Partial-mode TP/SL")
+    mode = p.str("tpslMode", default="Full", choices=("Full", "Partial"))
     if reduce_only:
         raise param_error("params error: a reduce-only order opens nothing to protect: send takeProfit and "
                           "stopLoss with the order that opens the position, or use trading-stop")
@@ -239,8 +261,19 @@ def _read_attached_tpsl(p: Params, category: str, buy: bool, reduce_only: bool,
         check_tpsl_side(buy, "TakeProfit", tp, base, tp_by)
     if sl:
         check_tpsl_side(buy, "StopLoss", sl, base, sl_by)
-    return tp, sl, tp_by, sl_by
-
+    types: dict[str, str] = {}
+    limits: dict[str, Decimal] = {}
+    for prefix in ("tp", "sl"):
+        kind = p.str(f"{prefix}OrderType", default="Market", choices=("Market", "Limit"))
+        limit = p.decimal(f"{prefix}LimitPrice", positive=False)
+        if mode == "Full" and (kind == "Limit" or limit):
+            raise param_error(f"params error: {prefix}OrderType=Limit and {prefix}LimitPrice work only with "
+                              "tpslMode=Partial (Full mode closes the whole position at market)")
+        if kind == "Limit" and not limit:
+            raise param_error(f"params error: {prefix}LimitPrice is required when {prefix}OrderType=Limit")
+        types[prefix], limits[prefix] = kind, (limit if kind == "Limit" and limit else ZERO)
+    how = AttachedTpsl(mode, types["tp"], types["sl"], limits["tp"], limits["sl"])
+    return tp, sl, tp_by, sl_by, how
 
 def _read_qty(p: Params, inst: Instrument, closing: bool, is_market: bool) -> Decimal:
     """``qty``; with ``reduceOnly`` and ``closeOnTrigger`` both true, ``"0"`` means "close it all".
@@ -300,7 +333,16 @@ def new_order(request: OrderRequest, now_ms: int) -> Order:
         seq=next_seq(), close_on_trigger=request.close_on_trigger, **_trigger_fields(request.trigger),
         take_profit=request.take_profit, stop_loss=request.stop_loss,
         tp_trigger_by=request.tp_trigger_by if request.take_profit else "",
-        sl_trigger_by=request.sl_trigger_by if request.stop_loss else "", position_idx=request.position_idx)
+        sl_trigger_by=request.sl_trigger_by if request.stop_loss else "", position_idx=request.position_idx,
+        **_tpsl_fields(request.tpsl))
+
+
+def _tpsl_fields(how: AttachedTpsl | None) -> dict:
+    """The :class:`Order` fields that say how its attached TP/SL works (none without one)."""
+    if how is None:
+        return {}
+    return {"tpsl_mode": how.mode, "tp_order_type": how.tp_order_type, "sl_order_type": how.sl_order_type,
+            "tp_limit_price": how.tp_limit_price, "sl_limit_price": how.sl_limit_price}
 
 
 def _trigger_fields(trigger: Trigger | None) -> dict:

@@ -75,6 +75,12 @@ class Order:
     tp_trigger_by: str = ""
     sl_trigger_by: str = ""
     position_idx: int = 0               # 0 one-way; 1 / 2 the Buy / Sell side in hedge mode (position_mode.py)
+    tpsl_mode: str = ""                 # attached TP/SL: "Full" (on the position) or "Partial" (its own orders)
+    tp_order_type: str = "Market"       # Partial: how the TP / SL orders close (Market, or Limit at the price below)
+    sl_order_type: str = "Market"
+    tp_limit_price: Decimal = ZERO
+    sl_limit_price: Decimal = ZERO
+    tpsl_armed: bool = False            # Partial: its TP/SL orders have been placed (matching._arm_partial_tpsl)
 
     @property
     def is_open(self) -> bool:
@@ -135,10 +141,12 @@ class Order:
                 "0.00" if self.category == "linear" else "0"),
             "stopLoss": fmt_dp(self.stop_loss, self.tick_size) if self.stop_loss else (
                 "0.00" if self.category == "linear" else "0"),
-            "tpslMode": "UNKNOWN" if self.category == "linear" else "",
+            "tpslMode": (self.tpsl_mode or "UNKNOWN") if self.category == "linear" else "",
             "ocoTriggerBy": "",
-            "tpLimitPrice": "0" if self.category == "linear" else "",
-            "slLimitPrice": "0" if self.category == "linear" else "",
+            "tpLimitPrice": (fmt_dp(self.tp_limit_price, self.tick_size) if self.tp_limit_price else "0")
+            if self.category == "linear" else "",
+            "slLimitPrice": (fmt_dp(self.sl_limit_price, self.tick_size) if self.sl_limit_price else "0")
+            if self.category == "linear" else "",
             "tpTriggerBy": self.tp_trigger_by or ("UNKNOWN" if self.category == "linear" else ""),
             "slTriggerBy": self.sl_trigger_by or ("UNKNOWN" if self.category == "linear" else ""),
             "triggerDirection": self.trigger_direction,

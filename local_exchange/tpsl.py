@@ -43,7 +43,7 @@ from bybit_spec.errors import MESSAGES, TOO_MANY_PARTIAL, TPSL_NOT_MODIFIED, TPS
 
 from .errors import BybitError, param_error
 from .ids import next_seq
-from .matching import Changes, changes_account, place_order
+from .matching import Changes, changes_account, partial_tpsl_leg, place_order
 from .numbers import ZERO, fmt
 from .params import Params
 from .position_mode import check_idx
@@ -172,16 +172,11 @@ def _add_partial(account: Account, market: Market, p: Params, pos: Position, ins
         by = p.str(f"{prefix}TriggerBy", default="LastPrice", choices=TRIGGER_BYS)
         order_type = p.str(f"{prefix}OrderType", default="Market", choices=ORDER_TYPES)
         check_side(pos, kind, price, current_price(market, "linear", pos.symbol, by, now_ms), by)
-        rising = (kind == "TakeProfit") == (pos.size > 0)
-        leg = {"category": "linear", "symbol": pos.symbol, "side": "Sell" if pos.size > 0 else "Buy",
-               "orderType": order_type, "qty": fmt(size), "triggerPrice": fmt(price),
-               "triggerDirection": 1 if rising else 2, "triggerBy": by, "reduceOnly": True, "positionIdx": pos.idx}
-        if order_type == "Limit":
-            limit = p.decimal(f"{prefix}LimitPrice")
-            if limit is None:
-                raise param_error(f"params error: {prefix}LimitPrice is required when {prefix}OrderType=Limit")
-            leg["price"] = fmt(limit)
-        legs.append((kind, leg))
+        limit = p.decimal(f"{prefix}LimitPrice")
+        if order_type == "Limit" and limit is None:
+            raise param_error(f"params error: {prefix}LimitPrice is required when {prefix}OrderType=Limit")
+        legs.append((kind, partial_tpsl_leg(pos.size > 0, pos.symbol, pos.idx, kind, price, by, order_type,
+                                            limit or ZERO, size)))
     waiting = sum(1 for o in account.open_orders() if o.stop_order_type in PARTIAL_TPSL
                   and (o.symbol, o.position_idx) == pos.key)
     if waiting + len(legs) > MAX_PARTIAL:

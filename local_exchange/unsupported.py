@@ -22,11 +22,7 @@ from .errors import BybitError, param_error
 
 UNSUPPORTED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "/v5/order/create": {
-        # takeProfit / stopLoss / their trigger types are read by orders.py (Full mode; spot and Partial refused there)
-        "tpLimitPrice": ("limit TP/SL orders", ()),
-        "slLimitPrice": ("limit TP/SL orders", ()),
-        "tpOrderType": ("limit TP/SL orders", ("Market",)),
-        "slOrderType": ("limit TP/SL orders", ("Market",)),
+        # takeProfit / stopLoss, their trigger and order types, tpslMode and the limit prices: orders.py
         "isLeverage": ("spot margin trading", ("0",)),
         "smpType": ("self-match prevention", ("None",)),
         "slippageToleranceType": ("slippage protection of market orders", ()),

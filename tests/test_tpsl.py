@@ -131,7 +131,8 @@ def test_a_bracket_order_hands_its_tp_and_sl_to_the_position(session):
     ({"takeProfit": "1"}, "should be higher than base_price"),
     ({"stopLoss": "10000000"}, "should be lower than base_price"),
     ({"takeProfit": "10000000", "reduceOnly": True}, "reduce-only order opens nothing to protect"),
-    ({"takeProfit": "10000000", "tpslMode": "Partial"}, "tpslMode (Partial-mode TP/SL) is not supported"),
+    ({"takeProfit": "10000000", "tpOrderType": "Limit"}, "work only with tpslMode=Partial"),
+    ({"takeProfit": "10000000", "tpslMode": "Partial", "tpOrderType": "Limit"}, "tpLimitPrice is required"),
 ])
 def test_a_bracket_that_cannot_work_is_refused(session, params, words):
     with pytest.raises(InvalidRequestError) as caught:

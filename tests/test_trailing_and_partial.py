@@ -1,5 +1,5 @@
-"""Trailing stops follow the price and close the position; Partial TP/SL are orders for part of it (tpsl.py);
-an open order's TP/SL can be amended until it starts to fill."""
+"""Trailing stops follow the price and close the position; Partial TP/SL are orders for part of it, set on the
+position (tpsl.py) or sent with the order that opens it; an open order's TP/SL can be amended until it fills."""
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -131,3 +131,29 @@ def test_an_open_orders_tp_and_sl_are_amended_and_checked(world):
                                                   "orderType": "Limit", "qty": "1.000", "price": "100000.1"}), NOW)
     assert partly.status == "PartiallyFilled"
     assert code(amend, account, market, partly, takeProfit="120000") == 110059
+
+
+def test_partial_tp_and_sl_sent_with_an_order_become_orders_for_what_it_filled(world):
+    market, _, account = world
+    opening = place_order(account, market, Params({"category": "linear", "symbol": "BTCUSDT", "side": "Buy",
+                                                   "orderType": "Market", "qty": "0.020", "tpslMode": "Partial",
+                                                   "takeProfit": "101000", "stopLoss": "99000"}), NOW)
+    legs = {o.stop_order_type: o for o in account.open_orders()}
+    assert set(legs) == {"PartialTakeProfit", "PartialStopLoss"}
+    assert all(o.qty == opening.cum_qty == D("0.020") and o.reduce_only for o in legs.values())
+    assert account.positions["BTCUSDT", 0].take_profit == 0           # not the position's: orders of their own
+    assert opening.to_dict()["tpslMode"] == "Partial"
+
+
+def test_a_resting_orders_partial_tp_waits_for_its_fill_and_can_be_a_limit_order(world):
+    market, accounts, account = world
+    resting = place_order(account, market, Params({"category": "linear", "symbol": "BTCUSDT", "side": "Buy",
+                                                   "orderType": "Limit", "qty": "0.005", "price": "99500",
+                                                   "tpslMode": "Partial", "takeProfit": "100500",
+                                                   "tpOrderType": "Limit", "tpLimitPrice": "100490"}), NOW)
+    assert resting.to_dict()["tpLimitPrice"] == "100490.00"
+    assert [o for o in account.open_orders() if o.stop_order_type] == []          # nothing until it fills
+    walk(market, accounts, "99500")
+    assert resting.status == "Filled"
+    (tp,) = [o for o in account.open_orders() if o.stop_order_type == "PartialTakeProfit"]
+    assert (tp.order_type, tp.price, tp.qty, tp.trigger_price) == ("Limit", D("100490"), D("0.005"), D("100500"))

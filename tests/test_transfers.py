@@ -69,9 +69,9 @@ def test_margin_in_use_cannot_be_transferred(session):
     session.place_order(category="linear", symbol="BTCUSDT", side="Buy", orderType="Market", qty="5")
     spare = D(balance(session, "UNIFIED")["transferBalance"])
     wallet = D(balance(session, "UNIFIED")["walletBalance"])
-    assert spare < wallet                                    # the position's margin stays
-    with pytest.raises(InvalidRequestError) as caught:
-        move(session, str(spare + 1), "UNIFIED", "FUND")
+    assert spare + 1000 < wallet                             # the position's margin (about 39,000) stays
+    with pytest.raises(InvalidRequestError) as caught:       # 1,000 over: more than the price moves meanwhile
+        move(session, str(spare + 1000), "UNIFIED", "FUND")
     assert caught.value.status_code == 131212
     session.place_order(category="linear", symbol="BTCUSDT", side="Sell", orderType="Market", qty="5", reduceOnly=True)
 
