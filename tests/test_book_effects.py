@@ -64,28 +64,33 @@ def exchange():
 
 def test_another_traders_resting_order_shows_over_rest_and_the_stream(exchange):
     me, other = pybit_session(exchange), pybit_session(exchange, "other-key", "other-secret")
-    linear = {"category": "linear", "symbol": "BTCUSDT"}
+    linear = {"category": "linear", "symbol": "DOGEUSDT"}
+    market = exchange.app[MARKET]
+    tick = market.instrument("linear", "DOGEUSDT").tick_size
     best_bid = D(me.get_orderbook(**linear, limit=1)["result"]["b"][0][0])
-    price = str(best_bid - 15)                  # 150 ticks down: the price does not fall that far within the test
-    placed = other.place_order(**linear, side="Buy", orderType="Limit", qty="7.777", price=price)
+    # 100 ticks down is 0.6 % of DOGE's price (the price would need many minutes to get there), and
+    # well inside the 200 levels of the deep book
+    price = str(best_bid - 100 * tick)
+    placed = other.place_order(**linear, side="Buy", orderType="Limit", qty="7777", price=price)
     levels = {p: q for p, q in me.get_orderbook(**linear, limit=200)["result"]["b"]}
-    assert D(levels[price]) >= D("7.777")                        # in the book every client reads
+    assert D(levels[price]) >= 7777                              # in the book every client reads
     ws = websocket.create_connection(exchange.url.replace("http", "ws") + "/v5/public/linear", timeout=10)
     try:
-        ws.send(json.dumps({"op": "subscribe", "args": ["orderbook.200.BTCUSDT"]}))
+        ws.send(json.dumps({"op": "subscribe", "args": ["orderbook.200.DOGEUSDT"]}))
         snapshot = next(m for m in (json.loads(ws.recv()) for _ in range(5)) if m.get("type") == "snapshot")
-        book = dict(snapshot["data"]["b"])
-        assert D(book[price]) >= D("7.777")                       # and on the stream
+        assert D(dict(snapshot["data"]["b"])[price]) >= 7777     # and on the stream
     finally:
         ws.close()
-    market, now = exchange.app[MARKET], now_ms()
-    shown, traded = market.public_raw_book("linear", "BTCUSDT", now, 200), market.raw_book("linear", "BTCUSDT", now, 200)
-    assert dict(zip(shown.bid_ticks.tolist(), shown.bid_lots.tolist())).get(int(D(price) * 10), 0) == \
-        dict(zip(traded.bid_ticks.tolist(), traded.bid_lots.tolist())).get(int(D(price) * 10), 0) + 7777
+    now = now_ms()
+    shown, traded = (market.public_raw_book("linear", "DOGEUSDT", now, 200),
+                     market.raw_book("linear", "DOGEUSDT", now, 200))
+    at = int(D(price) / tick)
+    assert dict(zip(shown.bid_ticks.tolist(), shown.bid_lots.tolist())).get(at, 0) == \
+        dict(zip(traded.bid_ticks.tolist(), traded.bid_lots.tolist())).get(at, 0) + 7777
     other.cancel_order(**linear, orderId=placed["result"]["orderId"])
     now = now_ms()
-    assert lists(market.public_raw_book("linear", "BTCUSDT", now, 200)) == lists(
-        market.raw_book("linear", "BTCUSDT", now, 200))          # gone with the order
+    assert lists(market.public_raw_book("linear", "DOGEUSDT", now, 200)) == lists(
+        market.raw_book("linear", "DOGEUSDT", now, 200))         # gone with the order
 
 
 def test_an_accounts_fill_is_a_public_trade_over_rest_and_the_stream(exchange):
@@ -97,7 +102,7 @@ def test_an_accounts_fill_is_a_public_trade_over_rest_and_the_stream(exchange):
         order_id = other.place_order(category="linear", symbol="ETHUSDT", side="Sell", orderType="Market",
                                      qty="0.37")["result"]["orderId"]
         (fill, *_) = other.get_executions(category="linear", orderId=order_id)["result"]["list"]
-        recent = me.get_public_trade_history(category="linear", symbol="ETHUSDT", limit=60)["result"]["list"]
+        recent = me.get_public_trade_history(category="linear", symbol="ETHUSDT", limit=1000)["result"]["list"]
         (trade,) = [t for t in recent if t["execId"] == fill["execId"]]
         assert (trade["side"], trade["price"], trade["time"]) == ("Sell", fill["execPrice"], fill["execTime"])
         seen: list[dict] = []
