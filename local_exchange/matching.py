@@ -712,7 +712,6 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
         order.updated = now_ms
         Changes(orders={order.order_id: order}).publish(account, market, now_ms)
         return order
-    order.take_profit, order.stop_loss, order.tp_trigger_by, order.sl_trigger_by = tpsl
     if qty is not None:
         check_qty(inst, qty, False)
         if qty <= order.cum_qty:
@@ -734,6 +733,7 @@ def amend_order(account: Account, market: Market, p: Params, now_ms: int) -> Ord
         order.qty, order.price, order.locked, order.lock_coin = old
         account.open_ids[order.order_id] = None
         raise
+    order.take_profit, order.stop_loss, order.tp_trigger_by, order.sl_trigger_by = tpsl    # all checks passed
     order.updated = now_ms
     changes = Changes()
     changes.orders[order.order_id] = order

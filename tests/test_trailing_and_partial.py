@@ -126,6 +126,8 @@ def test_an_open_orders_tp_and_sl_are_amended_and_checked(world):
     amend(account, market, resting, takeProfit="0")
     assert resting.take_profit == 0 and resting.tp_trigger_by == "" and resting.stop_loss == 85000
     assert code(amend, account, market, resting, stopLoss="91000") == 10001          # above a buy's price
+    assert code(amend, account, market, resting, qty="0.0101", takeProfit="97000") == 10001     # qty off the step
+    assert resting.take_profit == 0 and resting.qty == D("0.010")                  # a refused amend changes nothing
     assert code(amend, account, market, resting, stopLoss="85000") == 10001          # unchanged
     partly = place_order(account, market, Params({"category": "linear", "symbol": "BTCUSDT", "side": "Buy",
                                                   "orderType": "Limit", "qty": "1.000", "price": "100000.1"}), NOW)
