@@ -26,7 +26,7 @@ from decimal import Decimal
 from bybit_spec.intervals import OPEN_INTEREST_INTERVALS
 
 from .catalog import DAY_MS, EPOCH_MS, Instrument, _ms
-from .market import Market, decode_cursor, encode_cursor
+from .market import Market, series_page
 from .prices import MINUTE_MS, unit
 
 PERIODS = OPEN_INTEREST_INTERVALS          # the same six spellings and lengths
@@ -51,18 +51,10 @@ def buy_ratio(market: Market, inst: Instrument, t_ms: int) -> Decimal:
 def ratio_rows(market: Market, inst: Instrument, period: str, start: int | None, end: int | None, limit: int,
                cursor: str | None, now_ms: int) -> tuple[list[dict], str]:
     """Rows newest first and the ``nextPageCursor``; an unusable cursor raises ``ValueError``."""
-    step = PERIODS[period]
-    end_t = now_ms if end is None else min(end, now_ms)
-    if cursor:
-        got = decode_cursor(cursor)
-        if got is None:
-            raise ValueError("cursor")
-        end_t = min(end_t, got)
-    lo = max(inst.launch_ms, EARLIEST_MS, start if start is not None else 0)
-    t = end_t - end_t % step
+    times, next_cursor = series_page(PERIODS[period], max(inst.launch_ms, EARLIEST_MS), start, end, cursor, limit,
+                                     now_ms)
     out: list[dict] = []
-    while t >= lo and len(out) < limit:
+    for t in times:
         buy = buy_ratio(market, inst, t)
         out.append({"symbol": inst.symbol, "buyRatio": str(buy), "sellRatio": str(1 - buy), "timestamp": str(t)})
-        t -= step
-    return out, (encode_cursor(t) if t >= lo and out else "")
+    return out, next_cursor

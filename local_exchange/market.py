@@ -85,6 +85,30 @@ def decode_cursor(token: str) -> int | None:
     return int(text[2:])
 
 
+def series_page(step: int, first_ms: int, start: int | None, end: int | None, cursor: str | None, limit: int,
+                now_ms: int) -> tuple[list[int], str]:
+    """One page of a time series with one row every ``step`` ms: its times, newest first, and the next cursor.
+
+    The page ends at ``end`` (at most now), or where the cursor says the
+    previous page stopped, and goes back no further than ``start`` and
+    ``first_ms`` (the series' first row). The cursor is ``""`` on the last page;
+    an unusable one raises ``ValueError``.
+    """
+    end_t = now_ms if end is None else min(end, now_ms)
+    if cursor:
+        got = decode_cursor(cursor)
+        if got is None:
+            raise ValueError("cursor")
+        end_t = min(end_t, got)
+    lo = max(first_ms, start if start is not None else 0)
+    times: list[int] = []
+    t = end_t // step * step
+    while t >= lo and len(times) < limit:
+        times.append(t)
+        t -= step
+    return times, (encode_cursor(t) if t >= lo and times else "")
+
+
 def candle_range(inst: Instrument, interval: str, start: int | None, end: int | None, limit: int,
                  now_ms: int) -> tuple[int, int, int]:
     """Which candles a kline request asks for: ``(first, last, current)`` candle numbers.
@@ -573,23 +597,14 @@ class Market:
         An unusable cursor raises ``ValueError``.
         """
         inst = self._index[(category, symbol)]
-        step = OI_INTERVALS[interval_time]
-        end_t = now_ms if end is None else min(end, now_ms)
-        if cursor:
-            got = decode_cursor(cursor)
-            if got is None:
-                raise ValueError("cursor")
-            end_t = min(end_t, got)
-        lo = max(inst.launch_ms, start if start is not None else 0)
-        t = end_t // step * step
+        times, next_cursor = series_page(OI_INTERVALS[interval_time], inst.launch_ms, start, end, cursor, limit, now_ms)
         f = self._fmt[(category, symbol)]
         out: list[dict] = []
-        while t >= lo and len(out) < limit:
+        for t in times:
             oi = self.open_interest(inst, t)
             out.append({"openInterest": self._oi_str(inst, f, oi), "singleOpenInterest": self._oi_str(inst, f, oi / 2),
                         "timestamp": str(t)})
-            t -= step
-        return out, (encode_cursor(t) if t >= lo and out else "")
+        return out, next_cursor
 
     @staticmethod
     def _oi_str(inst: Instrument, f: _Fmt, oi: float) -> str:

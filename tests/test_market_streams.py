@@ -12,7 +12,7 @@ import threading
 
 import pytest
 import websocket
-from pybit.unified_trading import WebSocket
+from sessions import LocalWebSocket, close
 from waiting import until
 
 from local_exchange.feeds import InsuranceFeed, RpiBookFeed, parse_topic
@@ -29,21 +29,6 @@ def exchange():
         yield running
 
 
-class LocalWebSocket(WebSocket):
-    """pybit's WebSocket dialling the local exchange (only the address changes)."""
-
-    port = 0
-
-    def _connect(self, url):
-        return super()._connect(url.replace("wss://{SUBDOMAIN}.{DOMAIN}.com", f"ws://127.0.0.1:{self.port}"))
-
-
-def close(ws: WebSocket) -> None:
-    """``ws.exit()`` with a time limit (pybit's exit() never returns after its socket thread crashed)."""
-    done = threading.Thread(target=ws.exit, daemon=True)
-    done.start()
-    done.join(5)
-    assert not done.is_alive(), "pybit's exit() hung: its socket thread crashed"
 
 
 def collector() -> tuple[dict[str, list[dict]], object]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 import websocket
-from pybit.unified_trading import WebSocket
+from sessions import LocalWebSocket, close
 from waiting import DEADLINE_S, until
 
 from local_exchange.book import BUCKET_MS, U_ORIGIN_BUCKET
@@ -260,21 +260,6 @@ def test_ts_is_when_the_message_was_made(exchange):
 
 # ---------------------------------------------------------------- pybit itself
 
-class LocalWebSocket(WebSocket):
-    """pybit's WebSocket dialling the local exchange (only the address changes)."""
-
-    port = 0
-
-    def _connect(self, url):
-        return super()._connect(url.replace("wss://{SUBDOMAIN}.{DOMAIN}.com", f"ws://127.0.0.1:{self.port}"))
-
-
-def close(ws: WebSocket) -> None:
-    """``ws.exit()`` with a time limit: after a crash in its socket thread pybit's exit() never returns."""
-    done = threading.Thread(target=ws.exit, daemon=True)
-    done.start()
-    done.join(5)
-    assert not done.is_alive(), "pybit's exit() hung: its socket thread crashed"
 
 
 @pytest.mark.parametrize("channel,symbol", [("linear", "BTCUSDT"), ("spot", "ETHUSDT"), ("inverse", "BTCUSD")])
